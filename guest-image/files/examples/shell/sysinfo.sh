@@ -1,0 +1,7 @@
+#!/bin/sh
+# Shows what the guest believes about its machine.
+echo "kernel:   $(uname -srm)"
+echo "hostname: $(hostname)"
+echo "user:     $(id)"
+echo "disk:"
+df -h /
