@@ -8,4 +8,5 @@
 //! through small traits it defines, implemented by the frontends.
 
 pub mod block;
+pub mod loader;
 pub mod mm;

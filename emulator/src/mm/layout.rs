@@ -4,12 +4,13 @@
 
 /// First address above user space: the top page stays unmapped as on Linux.
 pub const TASK_SIZE: u64 = 0xFFFF_E000;
-/// The main thread's stack grows down from here.
-pub const STACK_TOP: u32 = 0xFFFF_D000;
+/// The main thread's stack grows down from here (the top of user space, as on Linux
+/// without address randomisation).
+pub const STACK_TOP: u32 = 0xFFFF_E000;
 /// The stack may grow to this size (RLIMIT_STACK default, 8 MiB).
 pub const STACK_LIMIT: u32 = 8 << 20;
-/// Top-down mmap allocations start below the stack and its guard gap.
-pub const MMAP_BASE: u32 = 0xF7FF_F000;
+/// Top-down mmap allocations start below the stack and its 128 MiB gap.
+pub const MMAP_BASE: u32 = 0xF7FF_E000;
 /// Lowest address a non-fixed mmap may return (as vm.mmap_min_addr).
 pub const MMAP_MIN_ADDR: u32 = 0x0001_0000;
 /// Where a position-independent executable is loaded: the address a 64-bit Linux kernel
