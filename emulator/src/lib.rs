@@ -8,5 +8,6 @@
 //! through small traits it defines, implemented by the frontends.
 
 pub mod block;
+pub mod cpu;
 pub mod loader;
 pub mod mm;

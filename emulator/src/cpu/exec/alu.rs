@@ -1,0 +1,92 @@
+//! Integer arithmetic and logic: add adc sub sbb and or xor cmp test, inc dec neg not.
+//! Flags are recorded lazily (see `flags`); the destination is written before the flags
+//! so a faulting store changes nothing.
+
+use super::{load, operand_size, place, read_operand, store, Handler};
+use crate::cpu::fault::Step;
+use crate::cpu::flags::FlagOp;
+use crate::cpu::memory::GuestMemory;
+use crate::cpu::state::CpuState;
+use iced_x86::Instruction;
+
+/// Two-operand forms: `op dst, src`.
+#[inline(always)]
+pub(super) fn binary<M: GuestMemory>(
+    h: Handler,
+    s: &mut CpuState,
+    m: &mut M,
+    i: &Instruction,
+) -> Step {
+    let size = operand_size(i, 0);
+    let dst = place(s, i, 0);
+    let b = read_operand(s, m, i, 1, size)?;
+    let a = load(s, m, dst, size)?;
+    let (op, result, writes) = match h {
+        Handler::Add => (FlagOp::Add, a.wrapping_add(b), true),
+        Handler::Adc => {
+            if s.flags.cf() {
+                (
+                    FlagOp::AddWithCarry,
+                    a.wrapping_add(b).wrapping_add(1),
+                    true,
+                )
+            } else {
+                (FlagOp::Add, a.wrapping_add(b), true)
+            }
+        }
+        Handler::Sub => (FlagOp::Sub, a.wrapping_sub(b), true),
+        Handler::Sbb => {
+            if s.flags.cf() {
+                (
+                    FlagOp::SubWithBorrow,
+                    a.wrapping_sub(b).wrapping_sub(1),
+                    true,
+                )
+            } else {
+                (FlagOp::Sub, a.wrapping_sub(b), true)
+            }
+        }
+        Handler::Cmp => (FlagOp::Sub, a.wrapping_sub(b), false),
+        Handler::And => (FlagOp::Logic, a & b, true),
+        Handler::Or => (FlagOp::Logic, a | b, true),
+        Handler::Xor => (FlagOp::Logic, a ^ b, true),
+        _ => (FlagOp::Logic, a & b, false), // test
+    };
+    if writes {
+        store(s, m, dst, size, result)?;
+    }
+    s.flags.record(op, size, a, b, result);
+    Ok(())
+}
+
+/// One-operand forms: inc dec neg not.
+#[inline(always)]
+pub(super) fn unary<M: GuestMemory>(
+    h: Handler,
+    s: &mut CpuState,
+    m: &mut M,
+    i: &Instruction,
+) -> Step {
+    let size = operand_size(i, 0);
+    let dst = place(s, i, 0);
+    let a = load(s, m, dst, size)?;
+    match h {
+        Handler::Inc => {
+            let r = a.wrapping_add(1);
+            store(s, m, dst, size, r)?;
+            s.flags.record_keep_cf(FlagOp::Add, size, a, 1, r);
+        }
+        Handler::Dec => {
+            let r = a.wrapping_sub(1);
+            store(s, m, dst, size, r)?;
+            s.flags.record_keep_cf(FlagOp::Sub, size, a, 1, r);
+        }
+        Handler::Neg => {
+            let r = 0u32.wrapping_sub(a);
+            store(s, m, dst, size, r)?;
+            s.flags.record(FlagOp::Sub, size, 0, a, r);
+        }
+        _ => store(s, m, dst, size, !a)?, // not: no flags
+    }
+    Ok(())
+}

@@ -1,0 +1,101 @@
+//! Bit instructions: bt bts btr btc, bsf bsr, and tzcnt lzcnt popcnt.
+//! With a register bit offset and a memory operand, bt* address memory relative to the
+//! operand by the signed offset, as the hardware does.
+
+use super::{operand_size, place, read_mem, read_operand, write_mem, Handler, Place};
+use crate::cpu::fault::Step;
+use crate::cpu::memory::GuestMemory;
+use crate::cpu::state::{eflags::*, size_mask, CpuState};
+use iced_x86::{Instruction, OpKind};
+
+pub(super) fn bit_test<M: GuestMemory>(
+    h: Handler,
+    s: &mut CpuState,
+    m: &mut M,
+    i: &Instruction,
+) -> Step {
+    let size = operand_size(i, 0);
+    let bits = size * 8;
+    let offset = read_operand(s, m, i, 1, size)?;
+    let (target, bit) = match place(s, i, 0) {
+        Place::Mem(a) if i.op1_kind() == OpKind::Register => {
+            let signed = if size == 2 {
+                offset as u16 as i16 as i32
+            } else {
+                offset as i32
+            };
+            let units = signed.div_euclid(bits as i32);
+            (
+                Place::Mem(a.offset((units * size as i32) as u32)),
+                signed.rem_euclid(bits as i32) as u32,
+            )
+        }
+        p => (p, offset & (bits - 1)),
+    };
+    let old = match target {
+        Place::Reg(r) => s.reg(r),
+        Place::Mem(a) => read_mem(m, a, size)?,
+    };
+    let set = old >> bit & 1 != 0;
+    let new = match h {
+        Handler::Bts => old | 1 << bit,
+        Handler::Btr => old & !(1 << bit),
+        Handler::Btc => old ^ 1 << bit,
+        _ => old,
+    };
+    if h != Handler::Bt {
+        match target {
+            Place::Reg(r) => s.set_reg(r, new),
+            Place::Mem(a) => write_mem(m, a, size, new)?,
+        }
+    }
+    s.flags.set(CF, set);
+    Ok(())
+}
+
+pub(super) fn bit_scan<M: GuestMemory>(
+    h: Handler,
+    s: &mut CpuState,
+    m: &mut M,
+    i: &Instruction,
+) -> Step {
+    let size = operand_size(i, 0);
+    let bits = size * 8;
+    let src = read_operand(s, m, i, 1, size)? & size_mask(size);
+    let dst = i.op0_register();
+    match h {
+        Handler::Bsf | Handler::Bsr => {
+            if src == 0 {
+                // The destination keeps its value (documented by AMD, done by Intel).
+                s.flags.set(ZF, true);
+            } else {
+                let index = if h == Handler::Bsf {
+                    src.trailing_zeros()
+                } else {
+                    31 - src.leading_zeros()
+                };
+                s.set_reg(dst, index);
+                s.flags.set(ZF, false);
+            }
+        }
+        Handler::Tzcnt | Handler::Lzcnt => {
+            let count = if src == 0 {
+                bits
+            } else if h == Handler::Tzcnt {
+                src.trailing_zeros()
+            } else {
+                src.leading_zeros() - (32 - bits)
+            };
+            s.set_reg(dst, count);
+            let cf = if src == 0 { CF } else { 0 };
+            let zf = if count == 0 { ZF } else { 0 };
+            s.flags.set_some(CF | ZF, cf | zf);
+        }
+        _ => {
+            let count = src.count_ones();
+            s.set_reg(dst, count);
+            s.flags.set_all(if src == 0 { ZF } else { 0 });
+        }
+    }
+    Ok(())
+}
