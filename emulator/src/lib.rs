@@ -9,5 +9,6 @@
 
 pub mod block;
 pub mod cpu;
+pub mod fs;
 pub mod loader;
 pub mod mm;
