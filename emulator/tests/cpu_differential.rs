@@ -65,7 +65,9 @@ fn random_cases_match_the_host_cpu() {
     let mut tally = Tally::default();
     let started = Instant::now();
     let mut unsupported = 0u64;
-    let mut index = 0u64;
+    let first = env_u64("WEBVM_FUZZ_FIRST", 0);
+    let total = first + total;
+    let mut index = first;
     while index < total {
         let end = (index + 4096).min(total);
         let mut batch = Vec::with_capacity(4096);
@@ -78,6 +80,7 @@ fn random_cases_match_the_host_cpu() {
         run_differential(&mut runner, &batch, &mut tally, 20);
         index = end;
     }
+    let total = total - first;
     eprintln!(
         "random: seed {seed:#x}, {total} drawn, {} compared, {} skipped (left the test window), {unsupported} outside the families, {} mismatches, {:.1}s",
         tally.compared,

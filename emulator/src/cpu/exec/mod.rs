@@ -346,6 +346,41 @@ pub fn classify(code: Code) -> Handler {
     }
 }
 
+/// Adjusts the handler for properties of the decoded instance that the code alone does
+/// not fix: a memory write through a `cs:` override is #GP (code segments are not
+/// writable), checked before any access.
+pub fn refine(h: Handler, i: &Instruction) -> Handler {
+    use Handler as H;
+    if i.memory_segment() == Register::CS && i.op0_kind() == OpKind::Memory {
+        let reads_only = matches!(
+            h,
+            H::Cmp
+                | H::Test
+                | H::Bt
+                | H::Push
+                | H::Jmp
+                | H::Call
+                | H::Nop
+                | H::Lea
+                | H::Mul
+                | H::Imul
+                | H::Div
+                | H::Idiv
+                | H::Xlat
+                | H::Movs
+                | H::Cmps
+                | H::Scas
+                | H::Lods
+                | H::Stos
+                | H::Invalid
+        );
+        if !reads_only {
+            return H::Privileged;
+        }
+    }
+    h
+}
+
 /// True when the instruction ends a decoded block (it may change eip other than by
 /// falling through, or leaves the run loop).
 pub fn ends_block(h: Handler) -> bool {
