@@ -23,7 +23,13 @@ fn machine(code: &[u8], code_protection: Protection) -> (Cpu, PagedMemory) {
 
 fn breakpoint_after(cpu: &Cpu, exit: Exit) {
     assert!(
-        matches!(exit, Exit::Fault(Fault { kind: FaultKind::Breakpoint, .. })),
+        matches!(
+            exit,
+            Exit::Fault(Fault {
+                kind: FaultKind::Breakpoint,
+                ..
+            })
+        ),
         "expected the closing int3, got {exit:?} at eip {:#x}",
         cpu.state.eip
     );
@@ -68,7 +74,10 @@ fn loading_gs_takes_the_base_the_kernel_installed() {
     assert_eq!(cpu.state.segments[5].selector, 0x33);
     assert_eq!(
         exit,
-        Exit::Fault(Fault { kind: FaultKind::GeneralProtection(0x40), eip: CODE + 18 }),
+        Exit::Fault(Fault {
+            kind: FaultKind::GeneralProtection(0x40),
+            eip: CODE + 18
+        }),
         "a selector without a descriptor is #GP"
     );
 }
@@ -118,11 +127,19 @@ fn budget_counts_instructions() {
 #[test]
 fn unimplemented_instructions_are_invalid_opcode_not_panics() {
     // fld1 (x87, not wired yet), then movaps xmm0, xmm1 (SSE)
-    for code in [&[0xd9u8, 0xe8][..], &[0x0f, 0x28, 0xc1], &[0x0f, 0xff, 0xff], &[0xf0, 0x90]] {
+    for code in [
+        &[0xd9u8, 0xe8][..],
+        &[0x0f, 0x28, 0xc1],
+        &[0x0f, 0xff, 0xff],
+        &[0xf0, 0x90],
+    ] {
         let (mut cpu, mut mem) = machine(code, Protection::RX);
         assert_eq!(
             cpu.run(&mut mem, 10),
-            Exit::Fault(Fault { kind: FaultKind::InvalidOpcode, eip: CODE }),
+            Exit::Fault(Fault {
+                kind: FaultKind::InvalidOpcode,
+                eip: CODE
+            }),
             "{code:02x?}"
         );
     }
@@ -137,7 +154,10 @@ fn an_instruction_running_off_the_executable_page_faults_at_the_boundary() {
     let mut cpu = Cpu::new();
     cpu.state.eip = CODE + 0xffe;
     match cpu.run(&mut mem, 10) {
-        Exit::Fault(Fault { kind: FaultKind::PageFault(f), eip }) => {
+        Exit::Fault(Fault {
+            kind: FaultKind::PageFault(f),
+            eip,
+        }) => {
             assert_eq!(eip, CODE + 0xffe);
             assert_eq!(f.addr, GuestAddr(CODE + 0x1000));
         }
@@ -156,7 +176,11 @@ fn long_rep_stos_runs_in_chunks_and_finishes() {
     let (mut cpu, mut mem) = machine(&code, Protection::RX);
     let exit = cpu.run(&mut mem, 4);
     assert_eq!(exit, Exit::BudgetExhausted);
-    assert_eq!(cpu.state.eip, CODE + 12, "a chunk ended with eip on the rep instruction");
+    assert_eq!(
+        cpu.state.eip,
+        CODE + 12,
+        "a chunk ended with eip on the rep instruction"
+    );
     assert!(cpu.state.gpr[1] > 0);
     let exit = cpu.run(&mut mem, 100);
     breakpoint_after(&cpu, exit);
