@@ -94,3 +94,64 @@ fn random_cases_match_the_host_cpu() {
     );
     assert_clean("random cases", &tally);
 }
+
+/// The coverage report: iced-x86 mnemonics the interpreter handles and those the
+/// differential cases exercise. Run with `--nocapture` to read it; it fails if a handled
+/// mnemonic is never exercised or a case exercised something the interpreter lacks.
+#[test]
+fn coverage_report() {
+    let handled: std::collections::BTreeSet<String> = emulator::cpu::exec::handled_mnemonics()
+        .into_iter()
+        .map(|m| format!("{m:?}"))
+        .collect();
+    let mut runner = NativeRunner::start();
+    let mut tally = Tally::default();
+    let cases: Vec<_> = handwritten::cases()
+        .into_iter()
+        .map(|l| (l.label, l.case))
+        .collect();
+    run_differential(&mut runner, &cases, &mut tally, 0);
+    let seed = env_u64("WEBVM_FUZZ_SEED", 0x5eed);
+    let random: Vec<_> = (0..30_000u64)
+        .filter_map(|n| generate(seed, n).map(|g| (format!("case #{n}"), g.case)))
+        .collect();
+    run_differential(&mut runner, &random, &mut tally, 0);
+    let exercised = &tally.exercised;
+    // sysenter leaves to the kernel layer; tests/cpu_interpreter.rs covers it.
+    let untested: Vec<&String> = handled
+        .difference(exercised)
+        .filter(|m| m.as_str() != "Sysenter")
+        .collect();
+    let unhandled: Vec<&String> = exercised
+        .difference(&handled)
+        .filter(|m| m.as_str() != "INVALID")
+        .collect();
+    let list = |v: Vec<&String>| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ");
+    println!(
+        "handled by the interpreter ({}): {}",
+        handled.len(),
+        list(handled.iter().collect())
+    );
+    println!(
+        "exercised by differential cases ({}): {}",
+        exercised.len(),
+        list(exercised.iter().collect())
+    );
+    println!(
+        "handled but not exercised ({}): {}",
+        untested.len(),
+        list(untested.clone())
+    );
+    assert!(
+        tally.failures.is_empty(),
+        "mismatches: run the other differential tests"
+    );
+    assert!(
+        unhandled.is_empty(),
+        "cases exercised unhandled mnemonics: {unhandled:?}"
+    );
+    assert!(
+        untested.is_empty(),
+        "handled mnemonics without a differential case: {untested:?}"
+    );
+}

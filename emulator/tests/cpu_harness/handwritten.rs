@@ -358,5 +358,39 @@ pub fn cases() -> Vec<Labeled> {
             }
         }
     }
+    // Privileged instructions: #GP in user mode (in/out too, with IOPL 0).
+    let privileged: [(&str, &[u8]); 24] = [
+        ("in al,0x60", &[0xe4, 0x60]),
+        ("in eax,dx", &[0xed]),
+        ("out 0x80,al", &[0xe6, 0x80]),
+        ("out dx,al", &[0xee]),
+        ("insb", &[0x6c]),
+        ("insd", &[0x6d]),
+        ("outsb", &[0x6e]),
+        ("outsw", &[0x66, 0x6f]),
+        ("clts", &[0x0f, 0x06]),
+        ("invd", &[0x0f, 0x08]),
+        ("wbinvd", &[0x0f, 0x09]),
+        ("invlpg [eax]", &[0x0f, 0x01, 0x38]),
+        ("lgdt [eax]", &[0x0f, 0x01, 0x10]),
+        ("lidt [eax]", &[0x0f, 0x01, 0x18]),
+        ("lldt ax", &[0x0f, 0x00, 0xd0]),
+        ("ltr ax", &[0x0f, 0x00, 0xd8]),
+        ("lmsw ax", &[0x0f, 0x01, 0xf0]),
+        ("rdmsr", &[0x0f, 0x32]),
+        ("wrmsr", &[0x0f, 0x30]),
+        ("sti", &[0xfb]),
+        ("cli", &[0xfa]),
+        ("pause", &[0xf3, 0x90]),
+        ("insw", &[0x66, 0x6d]),
+        ("outsd", &[0x6f]),
+    ];
+    for (name, bytes) in privileged {
+        let regs = [CODE + 0x40, 0, 0x60, DATA, 0, 0, DATA + 0x10, DATA + 0x20];
+        v.push(Labeled {
+            label: name.to_string(),
+            case: case(bytes, regs, 0),
+        });
+    }
     v
 }

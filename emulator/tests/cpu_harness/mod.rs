@@ -20,6 +20,8 @@ pub struct Tally {
     pub compared: u64,
     pub skipped: u64,
     pub failures: Vec<String>,
+    /// Mnemonics of the compared cases (INVALID for undecodable bytes).
+    pub exercised: std::collections::BTreeSet<String>,
 }
 
 /// Runs labeled cases on both sides and compares them; up to `max_reports` mismatches
@@ -45,6 +47,9 @@ pub fn run_differential(
     let natives = runner.run_batch(&just_cases);
     for (((label, case), native), e) in comparable.iter().zip(&natives).zip(&emulated) {
         tally.compared += 1;
+        tally
+            .exercised
+            .insert(format!("{:?}", compare::decode(&case.code).mnemonic()));
         if let Err(report) = compare::check(case, native, e, runner, label) {
             if tally.failures.len() < max_reports {
                 tally.failures.push(report);

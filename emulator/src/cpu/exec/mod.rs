@@ -336,9 +336,7 @@ pub fn classify(code: Code) -> Handler {
         | M::Wbinvd
         | M::Invlpg
         | M::Rdmsr
-        | M::Wrmsr
-        | M::Iret
-        | M::Iretd => H::Privileged,
+        | M::Wrmsr => H::Privileged,
         M::Cpuid => H::Cpuid,
         M::Rdtsc => H::Rdtsc,
         M::Sysenter => H::Sysenter,
