@@ -72,7 +72,7 @@ pub fn fill_page(seed: u32) -> Vec<u8> {
 pub fn page_hash(page: &[u8]) -> u64 {
     let mut h = 0xcbf2_9ce4_8422_2325u64;
     for w in page.chunks_exact(4) {
-        h = (h ^ u32::from_le_bytes(w.try_into().unwrap()) as u64).wrapping_mul(0x1_0000_0001b3);
+        h = (h ^ u32::from_le_bytes(w.try_into().unwrap()) as u64).wrapping_mul(0x0100_0000_01b3);
     }
     h
 }
