@@ -6,6 +6,9 @@ pub const DATA: u32 = 0x2000_0000;
 pub const RO_PAGE: u32 = DATA + PAGE;
 pub const RO_SEED: u32 = 0x5eed_0001;
 pub const PAGE: u32 = 4096;
+/// Segment bases the runner gives the guest's fs and gs (see runner.c).
+pub const FS_BASE: u32 = DATA + 0x400;
+pub const GS_BASE: u32 = DATA - 0x200;
 
 pub const SIGILL: u32 = 4;
 pub const SIGTRAP: u32 = 5;

@@ -33,6 +33,8 @@ pub fn run(case: &Case, selectors: &[u32; 6]) -> Emulated {
     for (seg, &sel) in s.segments.iter_mut().zip(selectors) {
         seg.selector = sel;
     }
+    s.segments[4].base = FS_BASE;
+    s.segments[5].base = GS_BASE;
     // The instruction under test, then the int3 (or fetch fault) that follows it.
     let exit = cpu.run(&mut mem, 2);
     let s = &cpu.state;

@@ -131,7 +131,7 @@ pub fn generate(seed: u64, index: u64) -> Option<Generated> {
         bytes.push(0x67);
     }
     if rng.chance(3) {
-        bytes.push(rng.pick(&[0x26, 0x2e, 0x36, 0x3e]));
+        bytes.push(rng.pick(&[0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x64, 0x65]));
     }
     if rng.chance(3) {
         bytes.push(0xf0);
@@ -171,9 +171,6 @@ pub fn generate(seed: u64, index: u64) -> Option<Generated> {
         || (handler == Handler::Int && instr.immediate8() == 0x80)
     {
         return None; // syscalls are the kernel layer's business
-    }
-    if instr.segment_prefix() == Register::FS || instr.segment_prefix() == Register::GS {
-        return None;
     }
     let len = if instr.is_invalid() { 1 } else { instr.len() };
     let mut case = Case::new(&bytes[..len.max(1)]);
@@ -233,8 +230,11 @@ fn steer_memory(case: &mut Case, instr: &Instruction, rng: &mut Rng) {
         let target = memory_target(rng);
         let regs = case.regs;
         let read = |r: Register, _: usize, _: usize| -> Option<u64> {
-            if r == Register::None || r.is_segment_register() {
-                return Some(0);
+            match r {
+                Register::FS => return Some(FS_BASE as u64),
+                Register::GS => return Some(GS_BASE as u64),
+                r if r == Register::None || r.is_segment_register() => return Some(0),
+                _ => {}
             }
             let n = r.full_register32();
             let v = regs[n as usize - Register::EAX as usize];

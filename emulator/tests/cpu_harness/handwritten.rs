@@ -358,6 +358,27 @@ pub fn cases() -> Vec<Labeled> {
             }
         }
     }
+    // fs/gs overrides: the runner gives the guest TLS descriptors with known bases.
+    let segmented: [(&str, &[u8]); 9] = [
+        ("mov eax,fs:[0x10]", &[0x64, 0xa1, 0x10, 0, 0, 0]),
+        ("mov eax,gs:[0x204]", &[0x65, 0xa1, 0x04, 0x02, 0, 0]),
+        ("mov gs:[ebx],eax", &[0x65, 0x89, 0x03]),
+        ("add fs:[ebx],eax", &[0x64, 0x01, 0x03]),
+        ("push gs", &[0x0f, 0xa8]),
+        ("mov eax,gs", &[0x8c, 0xe8]),
+        ("mov eax,fs", &[0x8c, 0xe0]),
+        ("fs rep movsb", &[0x64, 0xf3, 0xa4]),
+        ("gs xlat", &[0x65, 0xd7]),
+    ];
+    for (name, bytes) in segmented {
+        for ebx in [0u32, 0x200, 0xbfc, 0xffc, 0x1_0000, 0xffff_fe00] {
+            let regs = [0x1234_5678, 8, 0, ebx, 0, 0, ebx, DATA + 0x100];
+            v.push(Labeled {
+                label: format!("{name} ebx={ebx:#x}"),
+                case: case(bytes, regs, 0),
+            });
+        }
+    }
     // Privileged instructions: #GP in user mode (in/out too, with IOPL 0).
     let privileged: [(&str, &[u8]); 24] = [
         ("in al,0x60", &[0xe4, 0x60]),

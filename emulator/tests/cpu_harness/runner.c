@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <ucontext.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define CODE 0x10000000u
@@ -41,8 +42,17 @@ struct case_out {
 };
 struct hello {
     uint32_t magic;
-    uint32_t selectors[6]; /* es cs ss ds fs gs */
+    uint32_t selectors[6]; /* es cs ss ds fs gs, as the guest code sees them */
     uint32_t reserved;
+};
+
+/* Bases of the fs and gs segments the guest code runs with (TLS descriptors). */
+#define GUEST_FS_BASE (DATA + 0x400u)
+#define GUEST_GS_BASE (DATA - 0x200u)
+
+struct user_desc_i386 {
+    uint32_t entry_number, base_addr, limit;
+    uint32_t flags; /* seg_32bit:1 contents:2 read_exec_only:1 limit_in_pages:1 seg_not_present:1 useable:1 */
 };
 
 _Static_assert(sizeof(struct case_in) == 64, "case_in layout");
@@ -51,6 +61,8 @@ _Static_assert(sizeof(struct case_out) == 64, "case_out layout");
 uint32_t guest_regs[8];
 uint32_t guest_eflags;
 uint32_t guest_entry = CODE;
+uint16_t guest_gs;
+uint16_t runner_gs;
 static sigjmp_buf resume;
 static struct case_out result;
 static uint8_t fx_default[512] __attribute__((aligned(16)));
@@ -71,6 +83,7 @@ __asm__(
     "  movl guest_regs+20, %ebp\n"
     "  movl guest_regs+24, %esi\n"
     "  movl guest_regs+28, %edi\n"
+    "  movw guest_gs, %gs\n"
     "  jmp *guest_entry\n");
 
 /* Same generator as the Rust side (xorshift32). */
@@ -95,6 +108,8 @@ static uint64_t page_hash(const uint8_t *page) {
 }
 
 static void on_signal(int sig, siginfo_t *si, void *ctx) {
+    /* Back to the C library's thread pointer before anything may use it. */
+    __asm__ volatile("movw %0, %%gs" ::"m"(runner_gs));
     greg_t *g = ((ucontext_t *)ctx)->uc_mcontext.gregs;
     result.regs[0] = g[REG_EAX];
     result.regs[1] = g[REG_ECX];
@@ -169,6 +184,19 @@ int main(void) {
 
     __asm__ volatile("fninit\n fxsave %0" : "=m"(fx_default));
 
+    /* fs and gs for the guest: two fresh TLS descriptors (glibc keeps its own in gs). */
+    uint16_t selectors[2];
+    uint32_t bases[2] = {GUEST_FS_BASE, GUEST_GS_BASE};
+    for (int n = 0; n < 2; n++) {
+        struct user_desc_i386 d = {.entry_number = (uint32_t)-1, .base_addr = bases[n], .limit = 0xfffff,
+                                   .flags = 1u | 1u << 4 | 1u << 6};
+        if (syscall(243 /* set_thread_area */, &d)) die("set_thread_area");
+        selectors[n] = (uint16_t)(d.entry_number << 3 | 3);
+    }
+    __asm__ volatile("movw %0, %%fs" ::"r"(selectors[0]));
+    guest_gs = selectors[1];
+    __asm__ volatile("movw %%gs, %0" : "=r"(runner_gs));
+
     struct hello h = {.magic = 0x57564d31};
     uint16_t sel;
     __asm__("mov %%es, %0" : "=r"(sel)); h.selectors[0] = sel;
@@ -176,7 +204,7 @@ int main(void) {
     __asm__("mov %%ss, %0" : "=r"(sel)); h.selectors[2] = sel;
     __asm__("mov %%ds, %0" : "=r"(sel)); h.selectors[3] = sel;
     __asm__("mov %%fs, %0" : "=r"(sel)); h.selectors[4] = sel;
-    __asm__("mov %%gs, %0" : "=r"(sel)); h.selectors[5] = sel;
+    h.selectors[5] = guest_gs;
     write_full(&h, sizeof h);
 
     static struct case_in cases[4096];
