@@ -198,3 +198,41 @@ fn a_loop_program_computes_its_sum() {
     breakpoint_after(&cpu, exit);
     assert_eq!(cpu.state.gpr[0], 5050);
 }
+
+/// Random bytes of every kind (x87, SSE, far jumps, garbage) must end in an `Exit`,
+/// never a panic. Uses `WEBVM_FUZZ_SEED` (decimal) like the differential tests.
+#[test]
+fn random_bytes_never_panic() {
+    let mut x: u64 = std::env::var("WEBVM_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed)
+        | 1;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    // A tenth of the differential run size (default 20,000 programs).
+    let programs = std::env::var("WEBVM_FUZZ_CASES")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .map_or(20_000, |n| n / 10);
+    for _ in 0..programs {
+        let mut code = [0u8; 64];
+        for b in code.iter_mut() {
+            *b = next() as u8;
+        }
+        let (mut cpu, mut mem) = machine(&code, Protection::RWX);
+        for r in 0..8 {
+            cpu.state.gpr[r] = match next() % 3 {
+                0 => DATA + (next() as u32 & 0x3_ffff),
+                1 => next() as u32,
+                _ => next() as u32 & 0xff,
+            };
+        }
+        cpu.state.set_eflags(next() as u32);
+        let _ = cpu.run(&mut mem, 32);
+    }
+}

@@ -141,7 +141,10 @@ pub fn check(
             native.signo, native.trapno, e.signo, e.trapno
         ));
     } else if native.trapno == 13 && native.err != e.err {
-        diffs.push(format!("#GP error code: native {:#x} emulated {:#x}", native.err, e.err));
+        diffs.push(format!(
+            "#GP error code: native {:#x} emulated {:#x}",
+            native.err, e.err
+        ));
     } else if native.trapno == 14 {
         if native.addr != e.addr {
             diffs.push(format!(
