@@ -4,7 +4,7 @@
 
 use super::{operand_size, place, read_mem, read_operand, write_mem, Handler, Place};
 use crate::cpu::fault::Step;
-use crate::cpu::memory::GuestMemory;
+use crate::cpu::memory::{GuestAddr, GuestMemory};
 use crate::cpu::state::{eflags::*, size_mask, CpuState};
 use iced_x86::{Instruction, OpKind};
 
@@ -25,15 +25,27 @@ pub(super) fn bit_test<M: GuestMemory>(
                 offset as i32
             };
             let units = signed.div_euclid(bits as i32);
-            (
-                Place::Mem(a.offset((units * size as i32) as u32)),
-                signed.rem_euclid(bits as i32) as u32,
-            )
+            // The displacement joins the effective address, which wraps at the
+            // address size (16 bits with a 0x67 prefix).
+            let mut ea = super::offset(s, i).wrapping_add((units * size as i32) as u32);
+            if i.memory_base().is_gpr16()
+                || i.memory_index().is_gpr16()
+                || i.memory_displ_size() == 2
+            {
+                ea &= 0xffff;
+            }
+            let _ = a;
+            let linear = GuestAddr(ea.wrapping_add(super::segment_base(s, i.memory_segment())));
+            (Place::Mem(linear), signed.rem_euclid(bits as i32) as u32)
         }
         p => (p, offset & (bits - 1)),
     };
     let old = match target {
         Place::Reg(r) => s.reg(r),
+        Place::Mem(a) if h != Handler::Bt => {
+            m.check_write(a, size)?;
+            read_mem(m, a, size)?
+        }
         Place::Mem(a) => read_mem(m, a, size)?,
     };
     let set = old >> bit & 1 != 0;

@@ -336,14 +336,47 @@ pub fn classify(code: Code) -> Handler {
         | M::Wbinvd
         | M::Invlpg
         | M::Rdmsr
-        | M::Wrmsr
-        | M::Iret
-        | M::Iretd => H::Privileged,
+        | M::Wrmsr => H::Privileged,
         M::Cpuid => H::Cpuid,
         M::Rdtsc => H::Rdtsc,
         M::Sysenter => H::Sysenter,
         _ => H::Invalid,
     }
+}
+
+/// Adjusts the handler for properties of the decoded instance that the code alone does
+/// not fix: a memory write through a `cs:` override is #GP (code segments are not
+/// writable), checked before any access.
+pub fn refine(h: Handler, i: &Instruction) -> Handler {
+    use Handler as H;
+    if i.memory_segment() == Register::CS && i.op0_kind() == OpKind::Memory {
+        let reads_only = matches!(
+            h,
+            H::Cmp
+                | H::Test
+                | H::Bt
+                | H::Push
+                | H::Jmp
+                | H::Call
+                | H::Nop
+                | H::Lea
+                | H::Mul
+                | H::Imul
+                | H::Div
+                | H::Idiv
+                | H::Xlat
+                | H::Movs
+                | H::Cmps
+                | H::Scas
+                | H::Lods
+                | H::Stos
+                | H::Invalid
+        );
+        if !reads_only {
+            return H::Privileged;
+        }
+    }
+    h
 }
 
 /// True when the instruction ends a decoded block (it may change eip other than by
@@ -532,6 +565,25 @@ pub(crate) fn load<M: GuestMemory>(
     match p {
         Place::Reg(r) => Ok(s.reg(r)),
         Place::Mem(a) => read_mem(m, a, size),
+    }
+}
+
+/// Reads a destination that will be written back. For memory the write permission is
+/// checked first, so a fault reports a write access, as a read-modify-write does on
+/// hardware.
+#[inline(always)]
+pub(crate) fn load_for_update<M: GuestMemory>(
+    s: &CpuState,
+    m: &mut M,
+    p: Place,
+    size: u32,
+) -> Result<u32, MemFault> {
+    match p {
+        Place::Reg(r) => Ok(s.reg(r)),
+        Place::Mem(a) => {
+            m.check_write(a, size)?;
+            read_mem(m, a, size)
+        }
     }
 }
 
