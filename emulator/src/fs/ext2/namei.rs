@@ -106,8 +106,9 @@ impl<D: BlockDevice> Ext2Fs<D> {
     ) -> Result<()> {
         let n = self.dir_block_count(dir)?;
         let mut buf = self.block_buf();
+        let mut cache = super::blockmap::PointerCache::default();
         for lblk in 0..n {
-            let Some(b) = self.bmap(dir, lblk)? else {
+            let Some(b) = self.bmap_cached(dir, lblk, &mut cache)? else {
                 return Err(corrupt("hole in a directory"));
             };
             self.read_block(b, &mut buf)?;
