@@ -47,7 +47,7 @@ impl FileLogStore {
 }
 
 impl LogStore for FileLogStore {
-    fn len(&mut self) -> Result<u64, BlockError> {
+    fn size(&mut self) -> Result<u64, BlockError> {
         Ok(self.file.metadata().map_err(io_err)?.len())
     }
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), BlockError> {
