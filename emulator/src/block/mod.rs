@@ -126,7 +126,7 @@ pub fn read_at<D: BlockDevice + ?Sized>(
     buf: &mut [u8],
 ) -> Result<(), BlockError> {
     let bs = u64::from(dev.block_size());
-    let mut scratch = vec![0u8; bs as usize];
+    let mut scratch = Vec::new();
     let mut done = 0usize;
     while done < buf.len() {
         let pos = offset + done as u64;
@@ -136,6 +136,7 @@ pub fn read_at<D: BlockDevice + ?Sized>(
         if within == 0 && n == bs as usize {
             dev.read_block(block, &mut buf[done..done + n])?;
         } else {
+            scratch.resize(bs as usize, 0);
             dev.read_block(block, &mut scratch)?;
             buf[done..done + n].copy_from_slice(&scratch[within..within + n]);
         }
@@ -151,7 +152,7 @@ pub fn write_at<D: BlockDevice + ?Sized>(
     buf: &[u8],
 ) -> Result<(), BlockError> {
     let bs = u64::from(dev.block_size());
-    let mut scratch = vec![0u8; bs as usize];
+    let mut scratch = Vec::new();
     let mut done = 0usize;
     while done < buf.len() {
         let pos = offset + done as u64;
@@ -161,6 +162,7 @@ pub fn write_at<D: BlockDevice + ?Sized>(
         if within == 0 && n == bs as usize {
             dev.write_block(block, &buf[done..done + n])?;
         } else {
+            scratch.resize(bs as usize, 0);
             dev.read_block(block, &mut scratch)?;
             scratch[within..within + n].copy_from_slice(&buf[done..done + n]);
             dev.write_block(block, &scratch)?;

@@ -13,7 +13,8 @@
 //!                         in this commit, len=0}
 //! ```
 //!
-//! Every record carries a checksum over its header and data. A transaction (the block
+//! Every record carries a CRC-32 over its header and data (the header of the log, written
+//! once, carries a truncated SHA-256). A transaction (the block
 //! records of one `seq` and the commit record that closes it) counts only if all its
 //! records are intact and the commit record is present; recovery keeps every complete
 //! transaction and cuts the log after the last one.
@@ -58,8 +59,9 @@ pub struct RecordHeader {
     /// Bytes of data after the header.
     pub len: U32,
     pub reserved2: U32,
-    /// First 16 bytes of SHA-256 over the header (with this field zeroed) and the data.
-    pub checksum: [u8; 16],
+    /// CRC-32 (IEEE) over the header (with this field zeroed) and the data.
+    pub checksum: U32,
+    pub reserved3: [u8; 12],
 }
 const _: () = assert!(std::mem::size_of::<RecordHeader>() == 48);
 
@@ -75,6 +77,14 @@ fn digest16(parts: &[&[u8]]) -> [u8; 16] {
     let mut out = [0u8; 16];
     out.copy_from_slice(&full[..16]);
     out
+}
+
+fn crc(parts: &[&[u8]]) -> u32 {
+    let mut h = crc32fast::Hasher::new();
+    for p in parts {
+        h.update(p);
+    }
+    h.finalize()
 }
 
 impl LogHeader {
@@ -129,17 +139,18 @@ impl RecordHeader {
             block: block.into(),
             len: (data.len() as u32).into(),
             reserved2: 0.into(),
-            checksum: [0; 16],
+            checksum: 0.into(),
+            reserved3: [0; 12],
         };
-        r.checksum = digest16(&[r.as_bytes(), data]);
+        r.checksum = crc(&[r.as_bytes(), data]).into();
         r
     }
 
     /// Whether the checksum matches this header and `data`.
     pub fn verify(&self, data: &[u8]) -> bool {
         let mut copy = self.clone();
-        copy.checksum = [0; 16];
-        digest16(&[copy.as_bytes(), data]) == self.checksum
+        copy.checksum = 0.into();
+        crc(&[copy.as_bytes(), data]) == self.checksum.get()
     }
 }
 

@@ -45,7 +45,7 @@ impl MemoryLogStore {
 }
 
 impl LogStore for MemoryLogStore {
-    fn len(&mut self) -> Result<u64, BlockError> {
+    fn size(&mut self) -> Result<u64, BlockError> {
         Ok(self.data.len() as u64)
     }
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), BlockError> {

@@ -24,7 +24,7 @@ use zerocopy::{FromBytes, IntoBytes};
 /// interprets the bytes.
 pub trait LogStore {
     /// Current length in bytes.
-    fn len(&mut self) -> Result<u64, BlockError>;
+    fn size(&mut self) -> Result<u64, BlockError>;
     /// Reads exactly `buf.len()` bytes at `offset`.
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), BlockError>;
     /// Writes `data` at `offset`, extending the store if needed.
@@ -71,7 +71,7 @@ impl<B: BlockDevice, S: LogStore> OverlayDevice<B, S> {
     pub fn open(base: B, mut store: S, image_id: &str) -> Result<OverlayDevice<B, S>, BlockError> {
         let block_size = base.block_size();
         let block_count = base.block_count();
-        let len = store.len()?;
+        let len = store.size()?;
         if len == 0 {
             let header = LogHeader::new(block_size, block_count, image_id)
                 .ok_or_else(|| overlay_err(format!("image id {image_id:?} is too long")))?;
@@ -114,7 +114,7 @@ impl<B: BlockDevice, S: LogStore> OverlayDevice<B, S> {
 
     /// Scans the log, keeps every complete transaction and cuts what follows the last.
     fn replay(&mut self) -> Result<(), BlockError> {
-        let len = self.store.len()?;
+        let len = self.store.size()?;
         let block_size = u64::from(self.base.block_size());
         let block_count = self.base.block_count();
         let mut off = HEADER_LEN;
@@ -248,24 +248,39 @@ impl<B: BlockDevice, S: LogStore> BlockDevice for OverlayDevice<B, S> {
         }
         let seq = self.seq + 1;
         let bs = u64::from(self.block_size());
-        let mut bytes = Vec::with_capacity(self.dirty.len() * (bs + RECORD_LEN) as usize + 64);
+        // Written in pieces of about 1 MiB so a big transaction needs no second copy.
+        let piece = (1usize << 20).max((bs + RECORD_LEN) as usize);
+        let mut bytes = Vec::with_capacity(piece + (bs + 2 * RECORD_LEN) as usize);
         let mut placed = Vec::with_capacity(self.dirty.len());
+        let mut at = self.end;
+        let mut result = Ok(());
         for (&block, data) in &self.dirty {
-            placed.push((block, self.end + bytes.len() as u64 + RECORD_LEN));
+            placed.push((block, at + bytes.len() as u64 + RECORD_LEN));
             format::encode_block(&mut bytes, seq, block, data);
+            if bytes.len() >= piece {
+                result = self.store.write_at(at, &bytes);
+                if result.is_err() {
+                    break;
+                }
+                at += bytes.len() as u64;
+                bytes.clear();
+            }
         }
-        format::encode_commit(&mut bytes, seq, self.dirty.len() as u64);
-        let result = self
-            .store
-            .write_at(self.end, &bytes)
-            .and_then(|()| self.store.sync());
+        if result.is_ok() {
+            format::encode_commit(&mut bytes, seq, self.dirty.len() as u64);
+            result = self
+                .store
+                .write_at(at, &bytes)
+                .and_then(|()| self.store.sync());
+            at += bytes.len() as u64;
+        }
         if let Err(e) = result {
             // The tail may hold part of this transaction: cut it so the next attempt
             // starts clean. The dirty blocks stay in memory.
             let _ = self.store.set_len(self.end);
             return Err(e);
         }
-        self.end += bytes.len() as u64;
+        self.end = at;
         self.seq = seq;
         self.index.extend(placed);
         self.dirty.clear();

@@ -85,7 +85,7 @@ fn a_crash_keeps_whole_transactions_only() {
     let bs = 512usize;
     let tx_len = 3 * (bs + RECORD_LEN as usize) + RECORD_LEN as usize;
     let mut store = dev.store_mut().clone();
-    let end = store.len().unwrap();
+    let end = store.size().unwrap();
     let mut tx = Vec::new();
     for (i, b) in (0..3u64).enumerate() {
         let _ = i;
@@ -119,5 +119,30 @@ fn a_crash_keeps_whole_transactions_only() {
             dev.read_block(7, &mut buf).unwrap();
             assert_eq!(buf, block(77));
         }
+    }
+}
+
+#[test]
+fn a_transaction_larger_than_one_write_piece_round_trips() {
+    let base = MemoryDevice::new(4096, 1000);
+    let mut dev = OverlayDevice::open(base.clone(), MemoryLogStore::new(), ID).unwrap();
+    for b in 0..700u64 {
+        dev.write_block(b, &vec![(b % 251) as u8; 4096]).unwrap();
+    }
+    dev.flush().unwrap();
+    let (_, store) = dev.into_parts();
+    // Any cut inside that transaction loses all of it, never part.
+    let mut partial = store.clone();
+    let len = partial.size().unwrap();
+    partial.set_len(len - 10).unwrap();
+    partial.sync().unwrap();
+    let mut dev = OverlayDevice::open(base.clone(), partial, ID).unwrap();
+    assert_eq!(dev.recovery().discarded_bytes, len - 10 - 128);
+    assert!(dev.written_blocks().is_empty());
+    dev = OverlayDevice::open(base, store, ID).unwrap();
+    let mut buf = vec![0u8; 4096];
+    for b in (0..700u64).step_by(37) {
+        dev.read_block(b, &mut buf).unwrap();
+        assert_eq!(buf, vec![(b % 251) as u8; 4096]);
     }
 }

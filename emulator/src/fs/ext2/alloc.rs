@@ -35,6 +35,30 @@ fn flip_bit(bits: &mut [u8], i: u32) {
 }
 
 impl<D: BlockDevice> Ext2Fs<D> {
+    /// Takes bitmap block `blk` out of the per-operation cache (reading it if needed);
+    /// give it back with [`Ext2Fs::put_bitmap`].
+    fn take_bitmap(&mut self, blk: u32) -> Result<Vec<u8>> {
+        match self.bitmaps.remove(&blk) {
+            Some((bits, dirty)) => {
+                if dirty {
+                    // Keep the dirty mark while it is out.
+                    self.bitmaps.insert(blk, (Vec::new(), true));
+                }
+                Ok(bits)
+            }
+            None => {
+                let mut bits = self.block_buf();
+                self.read_block(blk, &mut bits)?;
+                Ok(bits)
+            }
+        }
+    }
+
+    fn put_bitmap(&mut self, blk: u32, bits: Vec<u8>, changed: bool) {
+        let dirty = changed || self.bitmaps.get(&blk).is_some_and(|e| e.1);
+        self.bitmaps.insert(blk, (bits, dirty));
+    }
+
     /// Number of blocks in group `g` (the last group may be short).
     fn blocks_in_group(&self, g: u32) -> u32 {
         let start = u64::from(self.geo.first_data_block)
@@ -63,26 +87,26 @@ impl<D: BlockDevice> Ext2Fs<D> {
         };
         let first_group = self.group_of_block(goal);
         let n = self.geo.groups_count;
-        let mut bits = self.block_buf();
         for step in 0..n {
             let g = (first_group + step) % n;
             if self.groups[g as usize].free_blocks_count.get() == 0 {
                 continue;
             }
             let bitmap = self.groups[g as usize].block_bitmap.get();
-            self.read_block(bitmap, &mut bits)?;
+            let mut bits = self.take_bitmap(bitmap)?;
             let start = if step == 0 {
                 (goal - self.geo.first_data_block) % self.geo.blocks_per_group
             } else {
                 0
             };
             let Some(bit) = find_clear(&bits, self.blocks_in_group(g), start) else {
+                self.put_bitmap(bitmap, bits, false);
                 return Err(corrupt(format!(
                     "group {g} counts free blocks but its bitmap is full"
                 )));
             };
             flip_bit(&mut bits, bit);
-            self.write_block(bitmap, &bits)?;
+            self.put_bitmap(bitmap, bits, true);
             let gd = &mut self.groups[g as usize];
             gd.free_blocks_count = gd.free_blocks_count.get().saturating_sub(1).into();
             self.dirty_groups.insert(g);
@@ -99,13 +123,13 @@ impl<D: BlockDevice> Ext2Fs<D> {
         let g = self.group_of_block(blk);
         let bit = (blk - self.geo.first_data_block) % self.geo.blocks_per_group;
         let bitmap = self.groups[g as usize].block_bitmap.get();
-        let mut bits = self.block_buf();
-        self.read_block(bitmap, &mut bits)?;
+        let mut bits = self.take_bitmap(bitmap)?;
         if !test_bit(&bits, bit) {
+            self.put_bitmap(bitmap, bits, false);
             return Err(corrupt(format!("block {blk} freed twice")));
         }
         flip_bit(&mut bits, bit);
-        self.write_block(bitmap, &bits)?;
+        self.put_bitmap(bitmap, bits, true);
         let gd = &mut self.groups[g as usize];
         gd.free_blocks_count = gd.free_blocks_count.get().saturating_add(1).into();
         self.dirty_groups.insert(g);
@@ -135,14 +159,13 @@ impl<D: BlockDevice> Ext2Fs<D> {
         } else {
             self.group_of_inode(parent) % n
         };
-        let mut bits = self.block_buf();
         for step in 0..n {
             let g = (first + step) % n;
             if self.groups[g as usize].free_inodes_count.get() == 0 {
                 continue;
             }
             let bitmap = self.groups[g as usize].inode_bitmap.get();
-            self.read_block(bitmap, &mut bits)?;
+            let mut bits = self.take_bitmap(bitmap)?;
             // Inodes below first_ino are reserved.
             let base = g * self.geo.inodes_per_group;
             let start = self.geo.first_ino.saturating_sub(base + 1);
@@ -153,12 +176,13 @@ impl<D: BlockDevice> Ext2Fs<D> {
                 }
             }
             let Some(bit) = bit else {
+                self.put_bitmap(bitmap, bits, false);
                 return Err(corrupt(format!(
                     "group {g} counts free inodes but its bitmap is full"
                 )));
             };
             flip_bit(&mut bits, bit);
-            self.write_block(bitmap, &bits)?;
+            self.put_bitmap(bitmap, bits, true);
             let gd = &mut self.groups[g as usize];
             gd.free_inodes_count = gd.free_inodes_count.get().saturating_sub(1).into();
             if is_dir {
@@ -180,13 +204,13 @@ impl<D: BlockDevice> Ext2Fs<D> {
         let g = self.group_of_inode(ino);
         let bit = (ino - 1) % self.geo.inodes_per_group;
         let bitmap = self.groups[g as usize].inode_bitmap.get();
-        let mut bits = self.block_buf();
-        self.read_block(bitmap, &mut bits)?;
+        let mut bits = self.take_bitmap(bitmap)?;
         if !test_bit(&bits, bit) {
+            self.put_bitmap(bitmap, bits, false);
             return Err(corrupt(format!("inode {ino} freed twice")));
         }
         flip_bit(&mut bits, bit);
-        self.write_block(bitmap, &bits)?;
+        self.put_bitmap(bitmap, bits, true);
         let gd = &mut self.groups[g as usize];
         gd.free_inodes_count = gd.free_inodes_count.get().saturating_add(1).into();
         if was_dir {

@@ -21,6 +21,12 @@ fn set_ptr(block: &mut [u8], i: usize, v: u32) {
     block[4 * i..4 * i + 4].copy_from_slice(&v.to_le_bytes());
 }
 
+/// Pointer blocks last read at each indirection depth: (block number, content).
+#[derive(Default)]
+pub(super) struct PointerCache {
+    levels: [(u32, Vec<u8>); 3],
+}
+
 impl<D: BlockDevice> Ext2Fs<D> {
     fn ptrs_per_block(&self) -> u64 {
         u64::from(self.geo.block_size / 4)
@@ -63,16 +69,38 @@ impl<D: BlockDevice> Ext2Fs<D> {
 
     /// The disk block holding logical block `lblk`, or `None` for a hole.
     pub(super) fn bmap(&mut self, inode: &Inode, lblk: u64) -> Result<Option<u32>> {
+        self.bmap_cached(inode, lblk, &mut PointerCache::default())
+    }
+
+    /// [`Ext2Fs::bmap`] keeping the pointer blocks it reads in `cache`, for walks over
+    /// consecutive blocks. The cache must not outlive a change to the block map.
+    pub(super) fn bmap_cached(
+        &mut self,
+        inode: &Inode,
+        lblk: u64,
+        cache: &mut PointerCache,
+    ) -> Result<Option<u32>> {
         let (slot, indices) = self.path(lblk)?;
         let mut blk = inode.block[slot].get();
-        let mut buf = self.block_buf();
-        for i in indices {
+        for (depth, i) in indices.into_iter().enumerate() {
             if blk == 0 {
                 return Ok(None);
             }
-            self.check_block(blk)?;
-            self.read_block(blk, &mut buf)?;
-            blk = ptr_at(&buf, i);
+            let level = &mut cache.levels[depth];
+            if level.0 != blk || level.1.is_empty() {
+                self.check_block(blk)?;
+                level.1.resize(self.geo.block_size as usize, 0);
+                let mut buf = std::mem::take(&mut level.1);
+                let read = self.read_block(blk, &mut buf);
+                let level = &mut cache.levels[depth];
+                level.1 = buf;
+                if let Err(e) = read {
+                    level.1.clear();
+                    return Err(e);
+                }
+                level.0 = blk;
+            }
+            blk = ptr_at(&cache.levels[depth].1, i);
         }
         if blk == 0 {
             return Ok(None);

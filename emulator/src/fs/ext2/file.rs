@@ -1,5 +1,6 @@
 //! File contents: read, write (sparse, 64-bit sizes), truncate and symlink targets.
 
+use super::blockmap::PointerCache;
 use super::error::{corrupt, Ext2Error, Result};
 use super::fs::Ext2Fs;
 use super::inode::{FileType, Inode};
@@ -35,14 +36,17 @@ impl<D: BlockDevice> Ext2Fs<D> {
         }
         let len = (buf.len() as u64).min(size - offset) as usize;
         let bs = u64::from(self.geo.block_size);
-        let mut block = self.block_buf();
+        let mut block = Vec::new();
+        let mut cache = PointerCache::default();
         let mut done = 0usize;
         while done < len {
             let pos = offset + done as u64;
             let within = (pos % bs) as usize;
             let n = (bs as usize - within).min(len - done);
-            match self.bmap(inode, pos / bs)? {
+            match self.bmap_cached(inode, pos / bs, &mut cache)? {
+                Some(b) if n == bs as usize => self.read_block(b, &mut buf[done..done + n])?,
                 Some(b) => {
+                    block.resize(bs as usize, 0);
                     self.read_block(b, &mut block)?;
                     buf[done..done + n].copy_from_slice(&block[within..within + n]);
                 }

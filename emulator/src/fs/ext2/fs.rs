@@ -26,6 +26,9 @@ pub struct Ext2Fs<D: BlockDevice> {
     pub(super) now: u32,
     /// Open references per inode (see [`Ext2Fs::hold`]).
     pub(super) held: HashMap<u32, u32>,
+    /// Bitmap blocks read during the current operation: content and whether changed.
+    /// Written back and dropped by `finish`.
+    pub(super) bitmaps: HashMap<u32, (Vec<u8>, bool)>,
 }
 
 /// Attributes of an inode, as `stat` reports them.
@@ -114,6 +117,7 @@ impl<D: BlockDevice> Ext2Fs<D> {
             read_only,
             now,
             held: HashMap::new(),
+            bitmaps: HashMap::new(),
         })
     }
 
@@ -174,6 +178,12 @@ impl<D: BlockDevice> Ext2Fs<D> {
     pub(super) fn finish(&mut self) -> Result<()> {
         if self.read_only {
             return Ok(());
+        }
+        let bitmaps = std::mem::take(&mut self.bitmaps);
+        for (blk, (bits, dirty)) in &bitmaps {
+            if *dirty {
+                self.write_block(*blk, bits)?;
+            }
         }
         let bs = self.geo.block_size as usize;
         let gdt_start = u64::from(self.geo.first_data_block + 1);

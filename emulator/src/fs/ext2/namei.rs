@@ -81,7 +81,10 @@ impl<D: BlockDevice> Ext2Fs<D> {
     fn dir_block_count(&self, dir: &Inode) -> Result<u64> {
         let bs = u64::from(self.geo.block_size);
         let size = dir.size();
-        if size % bs != 0 || size / bs > self.max_logical_blocks() {
+        // A directory has no holes, so its blocks are all counted in `blocks`: this
+        // bounds every walk over a damaged directory.
+        let allocated = u64::from(dir.blocks.get()) / (bs / 512);
+        if size % bs != 0 || size / bs > self.max_logical_blocks() || size / bs > allocated {
             return Err(corrupt(format!("directory size {size}")));
         }
         Ok(size / bs)
@@ -103,8 +106,9 @@ impl<D: BlockDevice> Ext2Fs<D> {
     ) -> Result<()> {
         let n = self.dir_block_count(dir)?;
         let mut buf = self.block_buf();
+        let mut cache = super::blockmap::PointerCache::default();
         for lblk in 0..n {
-            let Some(b) = self.bmap(dir, lblk)? else {
+            let Some(b) = self.bmap_cached(dir, lblk, &mut cache)? else {
                 return Err(corrupt("hole in a directory"));
             };
             self.read_block(b, &mut buf)?;
@@ -479,7 +483,7 @@ impl<D: BlockDevice> Ext2Fs<D> {
                 return Err(e);
             }
             let mut d = fs.dir_inode(dir)?;
-            d.links_count = (d.links_count.get() + 1).into();
+            d.links_count = d.links_count.get().saturating_add(1).into();
             fs.write_inode(dir, &d)?;
             Ok(ino)
         })
@@ -501,7 +505,7 @@ impl<D: BlockDevice> Ext2Fs<D> {
             }
             let t = inode.file_type().ok_or_else(|| corrupt("mode"))?;
             fs.add_entry(dir, name, ino, t)?;
-            inode.links_count = (inode.links_count.get() + 1).into();
+            inode.links_count = inode.links_count.get().saturating_add(1).into();
             inode.ctime = fs.now.into();
             fs.write_inode(ino, &inode)
         })
@@ -790,7 +794,7 @@ impl<D: BlockDevice> Ext2Fs<D> {
                 o.links_count = o.links_count.get().saturating_sub(1).max(1).into();
                 fs.write_inode(old_dir, &o)?;
                 let mut n = fs.dir_inode(new_dir)?;
-                n.links_count = (n.links_count.get() + 1).into();
+                n.links_count = n.links_count.get().saturating_add(1).into();
                 fs.write_inode(new_dir, &n)?;
             }
             let mut s = fs.read_inode(src.ino)?;
