@@ -15,7 +15,9 @@
 //! operands in as values and writes results out.
 
 pub mod arith;
+pub mod convert;
 pub mod float80;
+pub mod misc;
 pub mod round;
 
 pub use float80::{Class, F80};

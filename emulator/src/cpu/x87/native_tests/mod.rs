@@ -12,3 +12,5 @@ mod harness;
 mod values;
 
 mod arith_tests;
+mod convert_tests;
+mod misc_tests;
