@@ -59,6 +59,38 @@ pub fn from_f64(bits: u64) -> Outcome {
     from_ieee(bits, 52, 11, 1023)
 }
 
+/// Widens a memory operand for arithmetic (FADD m32 and friends): exact, but a signalling
+/// NaN stays signalling so that the arithmetic's NaN rules see it. Returns DE for denormals.
+fn widen_operand((value, flags): Outcome, original_signalling: bool) -> Outcome {
+    if original_signalling {
+        (
+            F80 {
+                signif: value.signif & !QUIET_BIT,
+                ..value
+            },
+            Flags::NONE,
+        )
+    } else {
+        (value, flags)
+    }
+}
+
+/// Single-precision memory operand of an arithmetic instruction.
+pub fn f32_operand(bits: u32) -> Outcome {
+    let signalling =
+        bits & 0x7F80_0000 == 0x7F80_0000 && bits & 0x7F_FFFF != 0 && bits & 0x40_0000 == 0;
+    widen_operand(from_f32(bits), signalling)
+}
+
+/// Double-precision memory operand of an arithmetic instruction.
+pub fn f64_operand(bits: u64) -> Outcome {
+    let exp_mask = 0x7FF0_0000_0000_0000u64;
+    let signalling = bits & exp_mask == exp_mask
+        && bits & 0xF_FFFF_FFFF_FFFF != 0
+        && bits & 0x8_0000_0000_0000 == 0;
+    widen_operand(from_f64(bits), signalling)
+}
+
 /// Narrows to an IEEE format, rounding per `control` (precision control does not apply).
 fn to_ieee(v: F80, format: Format, indefinite: u64, control: Control) -> (u64, Flags) {
     let fraction_bits = format.precision - 1;

@@ -19,9 +19,12 @@ pub mod convert;
 pub mod float80;
 pub mod misc;
 pub mod round;
+pub mod state;
+pub mod transcendental;
 
 pub use float80::{Class, F80};
 pub use round::{Control, Flags, Precision, RoundingMode};
+pub use state::{ArithOp, Constant, FcmovCondition, X87State};
 
 #[cfg(all(test, target_arch = "x86_64"))]
 mod native_tests;
