@@ -528,6 +528,7 @@ pub fn y_log2_x_plus_1(y: F80, x: F80, control: Control) -> Outcome {
     let (cy, cx) = (y.class(), x.class());
     match (cy, cx) {
         (Class::Infinity, Class::Zero) | (Class::Zero, Class::Infinity) => return invalid(),
+        (_, Class::Infinity) if x.sign() => return invalid(),
         (_, Class::Zero) | (Class::Zero, _) => {
             return (zero(y.sign() != x.sign()), de);
         }

@@ -14,3 +14,4 @@ mod values;
 mod arith_tests;
 mod convert_tests;
 mod misc_tests;
+mod transcendental_tests;
