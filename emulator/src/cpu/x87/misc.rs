@@ -31,8 +31,9 @@ pub struct Remainder {
     /// Exceptions.
     pub flags: Flags,
     /// C0..C3 as the instruction sets them: quotient bits Q2 (C0), Q1 (C3), Q0 (C1), and C2
-    /// when the reduction is incomplete.
-    pub cond: u16,
+    /// when the reduction is incomplete. `None` when no quotient was formed (NaN or invalid
+    /// operands): the hardware then clears C1 and C2 and leaves C0 and C3 unchanged.
+    pub cond: Option<u16>,
 }
 
 /// FPREM (`round_nearest` false: truncating quotient) and FPREM1 (IEEE remainder).
@@ -40,7 +41,7 @@ pub fn remainder(a: F80, b: F80, round_nearest: bool) -> Remainder {
     let simple = |(value, flags): Outcome| Remainder {
         value,
         flags,
-        cond: 0,
+        cond: None,
     };
     if let Some(out) = special_pair(a, b) {
         return simple(out);
@@ -51,7 +52,13 @@ pub fn remainder(a: F80, b: F80, round_nearest: bool) -> Remainder {
             // Invalid takes priority over the denormal-operand exception.
             return simple(invalid());
         }
-        (Class::Zero, _) => return simple((a, de)),
+        (Class::Zero, _) => {
+            return Remainder {
+                value: a,
+                flags: de,
+                cond: Some(0),
+            }
+        }
         (_, Class::Infinity) => {
             // The dividend comes back unchanged; a pseudo-denormal is re-encoded as normal.
             let value = if a.class() == Class::PseudoDenormal {
@@ -59,7 +66,11 @@ pub fn remainder(a: F80, b: F80, round_nearest: bool) -> Remainder {
             } else {
                 a
             };
-            return simple((value, de));
+            return Remainder {
+                value,
+                flags: de,
+                cond: Some(0),
+            };
         }
         _ => {}
     }
@@ -79,7 +90,7 @@ pub fn remainder(a: F80, b: F80, round_nearest: bool) -> Remainder {
         return Remainder {
             value,
             flags: flags | de,
-            cond: cond::C2,
+            cond: Some(cond::C2),
         };
     }
     let (mut quotient, mut rem, mut sign) = if d < 0 {
@@ -116,7 +127,7 @@ pub fn remainder(a: F80, b: F80, round_nearest: bool) -> Remainder {
     Remainder {
         value,
         flags: flags | de,
-        cond,
+        cond: Some(cond),
     }
 }
 
@@ -307,10 +318,10 @@ mod tests {
         let two = from_i64(2);
         let r = remainder(seven, two, false);
         assert_eq!(r.value, F80::ONE);
-        assert_eq!(r.cond, cond::C3 | cond::C1); // quotient 3
+        assert_eq!(r.cond, Some(cond::C3 | cond::C1)); // quotient 3
         let r1 = remainder(seven, two, true);
         assert_eq!(r1.value, F80::ONE.negate()); // quotient 4
-        assert_eq!(r1.cond, cond::C0);
+        assert_eq!(r1.cond, Some(cond::C0));
     }
 
     #[test]

@@ -16,6 +16,7 @@
 
 pub mod arith;
 pub mod convert;
+pub mod env_layout;
 pub mod float80;
 pub mod misc;
 pub mod round;

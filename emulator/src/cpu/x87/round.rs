@@ -288,20 +288,25 @@ pub fn round_to_format(
     }
 
     if rounded_exp > format.emax {
-        if !control.masked(Flags::OE) {
+        // Unmasked: deliver the result with the exponent reduced by the bias adjustment, if
+        // that brings it into range (otherwise the hardware falls back to the masked result).
+        let adjusted = rounded_exp - format.bias_adjust;
+        if !control.masked(Flags::OE) && adjusted <= format.emax {
             return Rounded {
                 sign,
-                biased_exp: (rounded_exp - format.bias_adjust + format.bias).clamp(1, 0x7FFE),
+                biased_exp: adjusted + format.bias,
                 signif: kept as u64,
                 flags: flags | Flags::OE,
             };
         }
-        let to_infinity = match mode {
-            RoundingMode::NearestEven => true,
-            RoundingMode::TowardZero => false,
-            RoundingMode::Down => sign,
-            RoundingMode::Up => !sign,
-        };
+        // Unmasked but beyond even the bias-adjusted range: the hardware delivers infinity.
+        let to_infinity = !control.masked(Flags::OE)
+            || match mode {
+                RoundingMode::NearestEven => true,
+                RoundingMode::TowardZero => false,
+                RoundingMode::Down => sign,
+                RoundingMode::Up => !sign,
+            };
         let overflow = Flags::OE | Flags::PE;
         return if to_infinity {
             Rounded {
@@ -321,12 +326,22 @@ pub fn round_to_format(
     }
 
     if rounded_exp < format.emin {
-        if !control.masked(Flags::UE) {
+        let adjusted = rounded_exp + format.bias_adjust;
+        if !control.masked(Flags::UE) && adjusted >= format.emin {
             return Rounded {
                 sign,
-                biased_exp: (rounded_exp + format.bias_adjust + format.bias).clamp(1, 0x7FFE),
+                biased_exp: adjusted + format.bias,
                 signif: kept as u64,
                 flags: flags | Flags::UE,
+            };
+        }
+        if !control.masked(Flags::UE) {
+            // Unmasked but beyond even the bias-adjusted range: the hardware delivers zero.
+            return Rounded {
+                sign,
+                biased_exp: 0,
+                signif: 0,
+                flags: Flags::UE | Flags::PE,
             };
         }
         // Denormalise: the rounding position stays at the precision's last bit of the field.

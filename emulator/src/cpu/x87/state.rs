@@ -233,9 +233,17 @@ impl X87State {
 
     /// Records `flags` in the status word. C1 becomes the flags' C1 bit. Returns true if the
     /// result may be delivered (no unmasked IE, DE or ZE).
+    ///
+    /// An unmasked denormal-operand exception stops the operation before it computes
+    /// anything, so only DE is recorded then.
     fn raise(&mut self, flags: Flags) -> bool {
-        self.status = (self.status & !cond::C1) | (flags.0 & (Flags::EXCEPTIONS | 0x40 | cond::C1));
         let unmasked = flags.0 & Flags::EXCEPTIONS & !self.control;
+        let flags = if unmasked & (Flags::IE.0 | Flags::ZE.0) == 0 && unmasked & Flags::DE.0 != 0 {
+            Flags::DE
+        } else {
+            flags
+        };
+        self.status = (self.status & !cond::C1) | (flags.0 & (Flags::EXCEPTIONS | 0x40 | cond::C1));
         if unmasked != 0 {
             self.status |= SW_ES | SW_B;
         }
@@ -261,10 +269,19 @@ impl X87State {
             }
             return;
         }
-        if self.raise(flags) {
+        // Loads are exact: an unmasked DE is reported but the value is still pushed.
+        let unmasked_invalid = flags.has(Flags::IE) && !self.control_settings().masked(Flags::IE);
+        self.raise(flags);
+        if !unmasked_invalid {
             self.top = (self.top + 7) & 7;
             self.set_st(0, value);
         }
+    }
+
+    /// Pushes the masked stack-fault result without a second (overflow) check.
+    fn push_indefinite_unchecked(&mut self) {
+        self.top = (self.top + 7) & 7;
+        self.set_st(0, F80::INDEFINITE);
     }
 
     /// Writes `value` to ST(dst) if `flags` allow, then pops if asked.
@@ -359,10 +376,11 @@ impl X87State {
         self.status &= !cond::C1;
     }
 
-    /// FFREE ST(i).
+    /// FFREE ST(i) (clears C1 like the hardware).
     pub fn ffree(&mut self, i: usize) {
         let p = self.phys(i);
         self.nonempty &= !(1 << p);
+        self.status &= !cond::C1;
     }
 
     /// FFREEP ST(i): FFREE then pop.
@@ -400,9 +418,10 @@ impl X87State {
                 self.push_checked((v, Flags::NONE));
             }
             None => {
-                // Underflow on the source, then the (masked) indefinite is pushed.
+                // Underflow on the source; the masked response pushes the indefinite without
+                // a separate overflow check.
                 if self.stack_underflow() {
-                    self.push_checked((F80::INDEFINITE, Flags::NONE));
+                    self.push_indefinite_unchecked();
                 }
             }
         }
@@ -465,9 +484,14 @@ impl X87State {
             return None;
         };
         let (out, flags) = convert(v, self.control_settings());
-        let delivered = self.raise(flags);
-        let suppressed = !delivered || flags.0 & (Flags::OE.0 | Flags::UE.0) & !self.control != 0;
-        if suppressed {
+        // Unmasked overflow or underflow on a memory destination: nothing is stored and only
+        // that exception is reported.
+        let unmasked_range = flags.0 & (Flags::OE.0 | Flags::UE.0) & !self.control;
+        if unmasked_range != 0 {
+            self.raise(Flags(unmasked_range));
+            return None;
+        }
+        if !self.raise(flags) {
             return None;
         }
         if pop {
@@ -566,7 +590,7 @@ impl X87State {
             a.class(),
             Class::QuietNan | Class::SignallingNan | Class::Unsupported
         );
-        let extra = if register_decides {
+        let extra = if register_decides || flags.has(Flags::IE | Flags::ZE) {
             Flags::NONE
         } else {
             Flags(conversion.0 & Flags::DE.0)
@@ -651,14 +675,14 @@ impl X87State {
         let Some(a) = self.operand(0) else {
             if self.stack_underflow() {
                 self.set_st(0, F80::INDEFINITE);
-                self.push_checked((F80::INDEFINITE, Flags::NONE));
+                self.push_indefinite_unchecked();
             }
             return;
         };
         if !self.is_empty(7) {
             if self.stack_overflow() {
                 self.set_st(0, F80::INDEFINITE);
-                self.push_checked((F80::INDEFINITE, Flags::NONE));
+                self.push_indefinite_unchecked();
             }
             return;
         }
@@ -673,15 +697,22 @@ impl X87State {
     /// FPREM (`ieee` false) and FPREM1 (`ieee` true): sets C0, C1, C3 to the low quotient
     /// bits and C2 when the reduction is incomplete.
     pub fn fprem(&mut self, ieee: bool) {
+        // Without a quotient (special operands, stack underflow) C2 is cleared and C0/C3
+        // keep their previous values.
         let (Some(a), Some(b)) = (self.operand(0), self.operand(1)) else {
-            self.status &= !cond::ALL;
+            self.status &= !cond::C2;
             self.underflow_into(0, false);
             return;
         };
         let r = misc::remainder(a, b, ieee);
         if self.raise(r.flags) {
-            self.status = (self.status & !cond::ALL) | r.cond;
+            match r.cond {
+                Some(bits) => self.status = (self.status & !cond::ALL) | bits,
+                None => self.status &= !(cond::C1 | cond::C2),
+            }
             self.set_st(0, r.value);
+        } else {
+            self.status &= !(cond::C1 | cond::C2);
         }
     }
 
@@ -691,79 +722,74 @@ impl X87State {
         self.status = (self.status & !cond::ALL) | bits;
     }
 
-    fn compare_and_pop(&mut self, b: Option<F80>, quiet: bool, pops: u8) {
-        let ordering = match (self.operand(0), b) {
+    /// Shared FCOM/FUCOM/FICOM/FTST path. `b_conversion` carries DE from widening a memory
+    /// operand. Condition codes are set even when an unmasked exception stops the pops.
+    fn compare_and_pop(&mut self, b: Option<F80>, b_conversion: Flags, quiet: bool, pops: u8) {
+        let (ordering, delivered) = match (self.operand(0), b) {
             (Some(a), Some(b)) => {
                 let (ordering, flags) = misc::compare(a, b, quiet);
-                if !self.raise(flags) {
-                    return;
-                }
-                ordering
+                let extra = if ordering == Ordering::Unordered {
+                    Flags::NONE
+                } else {
+                    Flags(b_conversion.0 & Flags::DE.0)
+                };
+                (ordering, self.raise(flags | extra))
             }
-            _ => {
-                if !self.stack_underflow() {
-                    return;
-                }
-                Ordering::Unordered
-            }
+            _ => (Ordering::Unordered, self.stack_underflow()),
         };
         self.set_condition(ordering.condition_codes());
-        for _ in 0..pops {
-            self.pop();
+        if delivered {
+            for _ in 0..pops {
+                self.pop();
+            }
         }
     }
 
     /// FCOM/FCOMP/FCOMPP ST(i) (`pops` 0, 1 or 2); `quiet` gives FUCOM/FUCOMP/FUCOMPP.
     pub fn fcom_st(&mut self, i: usize, quiet: bool, pops: u8) {
         let b = self.operand(i);
-        self.compare_and_pop(b, quiet, pops.min(2));
+        self.compare_and_pop(b, Flags::NONE, quiet, pops.min(2));
     }
 
     /// FCOM/FCOMP m32.
     pub fn fcom_mem_f32(&mut self, bits: u32, pop: bool) {
-        let (b, _) = convert::f32_operand(bits);
-        self.compare_and_pop(Some(b), false, pop as u8);
+        let (b, conversion) = convert::f32_operand(bits);
+        self.compare_and_pop(Some(b), conversion, false, pop as u8);
     }
 
     /// FCOM/FCOMP m64.
     pub fn fcom_mem_f64(&mut self, bits: u64, pop: bool) {
-        let (b, _) = convert::f64_operand(bits);
-        self.compare_and_pop(Some(b), false, pop as u8);
+        let (b, conversion) = convert::f64_operand(bits);
+        self.compare_and_pop(Some(b), conversion, false, pop as u8);
     }
 
     /// FICOM/FICOMP m16/m32.
     pub fn ficom(&mut self, n: i64, pop: bool) {
-        self.compare_and_pop(Some(convert::from_i64(n)), false, pop as u8);
+        self.compare_and_pop(Some(convert::from_i64(n)), Flags::NONE, false, pop as u8);
     }
 
     /// FTST: compares ST(0) with +0.0.
     pub fn ftst(&mut self) {
-        self.compare_and_pop(Some(F80::ZERO), false, 0);
+        self.compare_and_pop(Some(F80::ZERO), Flags::NONE, false, 0);
     }
 
     /// FCOMI/FCOMIP (`quiet` false) and FUCOMI/FUCOMIP (`quiet` true) ST(0), ST(i). Returns
-    /// the new ZF|PF|CF bits (EFLAGS bits 6, 2, 0; the caller also clears OF, SF and AF), or
-    /// `None` if an unmasked invalid-operation exception leaves EFLAGS unchanged.
-    pub fn fcomi(&mut self, i: usize, quiet: bool, pop: bool) -> Option<u32> {
-        let ordering = match (self.operand(0), self.operand(i)) {
+    /// the new ZF|PF|CF bits (EFLAGS bits 6, 2, 0); the caller also clears OF, SF and AF. The
+    /// flags are set even when an unmasked exception prevents the pop, as on hardware.
+    pub fn fcomi(&mut self, i: usize, quiet: bool, pop: bool) -> u32 {
+        let (ordering, delivered) = match (self.operand(0), self.operand(i)) {
             (Some(a), Some(b)) => {
                 let (ordering, flags) = misc::compare(a, b, quiet);
-                if !self.raise(flags) {
-                    return None;
-                }
-                ordering
+                // FCOMI leaves C1 alone unless the stack underflows.
+                let c1 = Flags(self.status & cond::C1);
+                (ordering, self.raise(flags | c1))
             }
-            _ => {
-                if !self.stack_underflow() {
-                    return None;
-                }
-                Ordering::Unordered
-            }
+            _ => (Ordering::Unordered, self.stack_underflow()),
         };
-        if pop {
+        if pop && delivered {
             self.pop();
         }
-        Some(ordering.eflags())
+        ordering.eflags()
     }
 
     /// FXAM: classifies ST(0) into C3, C2, C0 with C1 = sign.
@@ -779,15 +805,16 @@ impl X87State {
 
     /// FCMOVcc ST(0), ST(i).
     pub fn fcmov(&mut self, condition: FcmovCondition, eflags: u32, i: usize) {
+        // C1 is left alone unless the stack underflows; a masked underflow writes the
+        // indefinite to ST(0) whether or not the condition holds.
         match (self.operand(0), self.operand(i)) {
             (Some(_), Some(v)) => {
-                self.status &= !cond::C1;
                 if condition.holds(eflags) {
                     self.set_st(0, v);
                 }
             }
             _ => {
-                if self.stack_underflow() && condition.holds(eflags) {
+                if self.stack_underflow() {
                     self.set_st(0, F80::INDEFINITE);
                 }
             }
@@ -838,7 +865,7 @@ impl X87State {
             self.status &= !cond::C2;
             if self.stack_underflow() {
                 self.set_st(0, F80::INDEFINITE);
-                self.push_checked((F80::INDEFINITE, Flags::NONE));
+                self.push_indefinite_unchecked();
             }
             return;
         };
@@ -846,7 +873,7 @@ impl X87State {
             self.status &= !cond::C2;
             if self.stack_overflow() {
                 self.set_st(0, F80::INDEFINITE);
-                self.push_checked((F80::INDEFINITE, Flags::NONE));
+                self.push_indefinite_unchecked();
             }
             return;
         }

@@ -129,7 +129,7 @@ fn x87_native_fprem() {
     ] {
         run_two_results(name, salt, native, |a, b| {
             let r = misc::remainder(a, b, nearest);
-            (r.value, b, (r.flags.0 & 0x007F) | r.cond)
+            (r.value, b, (r.flags.0 & 0x007F) | r.cond.unwrap_or(0))
         });
     }
 }

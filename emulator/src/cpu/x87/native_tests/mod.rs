@@ -14,4 +14,5 @@ mod values;
 mod arith_tests;
 mod convert_tests;
 mod misc_tests;
+mod sequence_tests;
 mod transcendental_tests;
