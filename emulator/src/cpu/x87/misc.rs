@@ -36,8 +36,10 @@ pub struct Remainder {
     pub cond: Option<u16>,
 }
 
-/// FPREM (`round_nearest` false: truncating quotient) and FPREM1 (IEEE remainder).
-pub fn remainder(a: F80, b: F80, round_nearest: bool) -> Remainder {
+/// FPREM (`round_nearest` false: truncating quotient) and FPREM1 (IEEE remainder). The
+/// remainder is exact; `control` only matters for a tiny result with underflow unmasked
+/// (bias-adjusted, as the hardware delivers it).
+pub fn remainder(a: F80, b: F80, round_nearest: bool, control: Control) -> Remainder {
     let simple = |(value, flags): Outcome| Remainder {
         value,
         flags,
@@ -77,7 +79,7 @@ pub fn remainder(a: F80, b: F80, round_nearest: bool) -> Remainder {
     let (Some(ua), Some(ub)) = (Unpacked::from_f80(a), Unpacked::from_f80(b)) else {
         return simple(invalid());
     };
-    let extended = Control::from_word(0x037F);
+    let extended = control.extended();
     let (ea, eb) = (ua.exp - EXP_BIAS, ub.exp - EXP_BIAS);
     let d = ea - eb;
     let (sa, sb) = (ua.signif as u128, ub.signif as u128);
@@ -316,10 +318,10 @@ mod tests {
     fn x87_fprem_of_seven_by_two() {
         let seven = from_i64(7);
         let two = from_i64(2);
-        let r = remainder(seven, two, false);
+        let r = remainder(seven, two, false, Control::from_word(0x037F));
         assert_eq!(r.value, F80::ONE);
         assert_eq!(r.cond, Some(cond::C3 | cond::C1)); // quotient 3
-        let r1 = remainder(seven, two, true);
+        let r1 = remainder(seven, two, true, Control::from_word(0x037F));
         assert_eq!(r1.value, F80::ONE.negate()); // quotient 4
         assert_eq!(r1.cond, Some(cond::C0));
     }

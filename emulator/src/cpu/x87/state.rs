@@ -191,7 +191,7 @@ impl X87State {
     // ----- registers and the stack -----
 
     fn phys(&self, i: usize) -> usize {
-        (self.top as usize + i) & 7
+        (self.top as usize).wrapping_add(i) & 7
     }
 
     /// ST(i) (whatever the register holds, even if empty).
@@ -704,7 +704,7 @@ impl X87State {
             self.underflow_into(0, false);
             return;
         };
-        let r = misc::remainder(a, b, ieee);
+        let r = misc::remainder(a, b, ieee, self.control_settings());
         if self.raise(r.flags) {
             match r.cond {
                 Some(bits) => self.status = (self.status & !cond::ALL) | bits,
@@ -781,8 +781,10 @@ impl X87State {
             (Some(a), Some(b)) => {
                 let (ordering, flags) = misc::compare(a, b, quiet);
                 // FCOMI leaves C1 alone unless the stack underflows.
-                let c1 = Flags(self.status & cond::C1);
-                (ordering, self.raise(flags | c1))
+                let c1 = self.status & cond::C1;
+                let delivered = self.raise(flags | Flags(c1));
+                self.status = (self.status & !cond::C1) | c1;
+                (ordering, delivered)
             }
             _ => (Ordering::Unordered, self.stack_underflow()),
         };
@@ -1026,6 +1028,106 @@ mod tests {
         let mut s = X87State::new();
         assert_eq!(s.fstp_f64(), Some(convert::F64_INDEFINITE));
         assert_eq!(s.fnstsw() & 0x0241, 0x0041);
+    }
+
+    /// Every entry point with arbitrary operands, register indices and control words must
+    /// return without panicking (overflow checks are on in tests).
+    #[test]
+    fn x87_no_panics_on_arbitrary_input() {
+        let mut seed: u64 = 0x1234_5678_9ABC_DEF0;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut s = X87State::new();
+        let ops = [
+            ArithOp::Add,
+            ArithOp::Sub,
+            ArithOp::SubR,
+            ArithOp::Mul,
+            ArithOp::Div,
+            ArithOp::DivR,
+        ];
+        for _ in 0..200_000 {
+            let r = next();
+            let v = F80 {
+                signif: next(),
+                sign_exp: r as u16,
+            };
+            let i = match r >> 60 {
+                0 => usize::MAX,
+                1 => usize::MAX - 3,
+                _ => (r >> 20) as usize,
+            };
+            let op = ops[(r >> 8) as usize % ops.len()];
+            match (r >> 32) % 40 {
+                0 => s.fld_f80(v),
+                1 => s.fld_f32(r as u32),
+                2 => s.fld_f64(next()),
+                3 => s.fild(next() as i64),
+                4 => s.fbld(v.to_bytes()),
+                5 => s.arith_st(op, i, 0, r & 1 == 0),
+                6 => s.arith_mem_f32(op, r as u32),
+                7 => s.arith_mem_f64(op, next()),
+                8 => s.arith_mem_int(op, next() as i64),
+                9 => s.fldcw(next() as u16),
+                10 => {
+                    let _ = s.fst_f32(r & 1 == 0);
+                }
+                11 => {
+                    let _ = s.fst_f64(r & 1 == 0);
+                }
+                12 => {
+                    let _ = s.fist((r >> 40) as u32, r & 1 == 0);
+                }
+                13 => {
+                    let _ = s.fbstp();
+                }
+                14 => s.fsqrt(),
+                15 => s.fscale(),
+                16 => s.fxtract(),
+                17 => s.fprem(r & 1 == 0),
+                18 => s.fsin(),
+                19 => s.fcos(),
+                20 => s.fsincos(),
+                21 => s.fptan(),
+                22 => s.fpatan(),
+                23 => s.fyl2x(),
+                24 => s.fyl2xp1(),
+                25 => s.f2xm1(),
+                26 => s.frndint(),
+                27 => s.fxch(i),
+                28 => s.fcom_st(i, r & 1 == 0, (r >> 40) as u8),
+                29 => {
+                    let _ = s.fcomi(i, r & 1 == 0, r & 2 == 0);
+                }
+                30 => s.fcmov(FcmovCondition::BelowOrEqual, r as u32, i),
+                31 => s.ffree(i),
+                32 => s.fst_st(i, r & 1 == 0),
+                33 => s.fld_st(i),
+                34 => {
+                    let image = s.fnsave();
+                    let mut damaged = image;
+                    damaged[(r as usize) % 108] = (r >> 16) as u8;
+                    s.frstor(&damaged);
+                }
+                35 => {
+                    let mut area = [0u8; 512];
+                    s.fxsave(&mut area);
+                    area[(r as usize) % 160] = (r >> 16) as u8;
+                    s.fxrstor(&area);
+                }
+                36 => {
+                    s.mmx_write(i, next());
+                    let _ = s.mmx_read(i);
+                }
+                37 => s.fnclex(),
+                38 => s.fxam(),
+                _ => s.fld_constant(Constant::Pi),
+            }
+        }
     }
 
     #[test]
