@@ -12,6 +12,7 @@ pub mod fault;
 pub mod flags;
 pub mod memory;
 pub mod state;
+pub mod x87;
 
 pub use fault::{Exit, Fault, FaultKind, SyscallGate};
 pub use memory::{Access, GuestAddr, GuestMemory, MemFault, PagedMemory, Protection};
