@@ -8,3 +8,4 @@
 //! through small traits it defines, implemented by the frontends.
 
 pub mod block;
+pub mod cpu;
