@@ -10,7 +10,12 @@
 //! Nothing here decodes instructions, touches guest memory or panics; all floating point
 //! is done in software on bit patterns so that results are identical on every host.
 
+pub mod convert;
 pub mod ieee;
 pub mod mxcsr;
 
 pub use mxcsr::{Exceptions, Mxcsr, ReservedMxcsrBits, Rounding, SimdFault};
+pub mod packed_float;
+pub mod xmm;
+
+pub use xmm::{SimdReg, Xmm};
