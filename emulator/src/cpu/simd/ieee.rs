@@ -446,7 +446,8 @@ pub fn div(fmt: Format, a: u64, b: u64, ctl: Control) -> (u64, Exceptions) {
         (Class::Infinite(_), _) => (fmt.infinity(sign), denormal),
         (_, Class::Infinite(_)) => (fmt.zero(sign), denormal),
         (Class::Zero(_), _) => (fmt.zero(sign), denormal),
-        (_, Class::Zero(_)) => (fmt.infinity(sign), denormal | Exceptions::DIVIDE_BY_ZERO),
+        // Divide-by-zero takes precedence over a denormal dividend (DE is not set).
+        (_, Class::Zero(_)) => (fmt.infinity(sign), Exceptions::DIVIDE_BY_ZERO),
         (
             Class::Finite {
                 exp: ea, sig: ma, ..
@@ -502,7 +503,8 @@ pub fn sqrt(fmt: Format, a: u64, ctl: Control) -> (u64, Exceptions) {
         Class::Zero(_) => (a, Exceptions::NONE),
         Class::Infinite(false) => (a, Exceptions::NONE),
         Class::Infinite(true) | Class::Finite { sign: true, .. } => {
-            (fmt.default_nan(), invalid() | denormal)
+            // Invalid takes precedence over a denormal operand (DE is not set).
+            (fmt.default_nan(), invalid())
         }
         Class::Finite { exp, sig, .. } => {
             let (exp, sig) = normalize64(exp, sig);

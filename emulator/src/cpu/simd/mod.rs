@@ -11,6 +11,8 @@
 //! is done in software on bit patterns so that results are identical on every host.
 
 pub mod convert;
+#[cfg(all(test, target_arch = "x86_64"))]
+mod differential;
 pub mod ieee;
 pub mod mxcsr;
 

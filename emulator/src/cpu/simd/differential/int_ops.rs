@@ -1,0 +1,1 @@
+//! Differential tests of the integer (MMX/SSE2) operations.
