@@ -18,6 +18,8 @@ pub mod mxcsr;
 
 pub use mxcsr::{Exceptions, Mxcsr, ReservedMxcsrBits, Rounding, SimdFault};
 pub mod packed_float;
+pub mod packed_int;
+pub mod shuffle;
 pub mod xmm;
 
 pub use xmm::{SimdReg, Xmm};

@@ -18,29 +18,6 @@ pub fn from_m128(v: __m128i) -> u128 {
 /// `insn xmm_a, xmm_b` (with an optional immediate as a const generic): returns the new
 /// `xmm_a` and MXCSR.
 macro_rules! xmm2 {
-    ($name:ident, $insn:literal) => {
-        pub fn $name(a: u128, b: u128, mxcsr: u32) -> (u128, u32) {
-            let mut x = to_m128(a);
-            let y = to_m128(b);
-            let mut csr = [mxcsr, 0, 0];
-            // SAFETY: the instruction only reads and writes the named registers and
-            // the local MXCSR slots; the caller's MXCSR is restored.
-            unsafe {
-                asm!(
-                    "stmxcsr [{p} + 8]",
-                    "ldmxcsr [{p}]",
-                    concat!($insn, " {x}, {y}"),
-                    "stmxcsr [{p} + 4]",
-                    "ldmxcsr [{p} + 8]",
-                    x = inout(xmm_reg) x,
-                    y = in(xmm_reg) y,
-                    p = in(reg) csr.as_mut_ptr(),
-                    options(nostack),
-                );
-            }
-            (from_m128(x), csr[1])
-        }
-    };
     ($name:ident, $insn:literal, imm) => {
         pub fn $name<const I: u8>(a: u128, b: u128, mxcsr: u32) -> (u128, u32) {
             let mut x = to_m128(a);
@@ -58,6 +35,29 @@ macro_rules! xmm2 {
                     y = in(xmm_reg) y,
                     p = in(reg) csr.as_mut_ptr(),
                     i = const I,
+                    options(nostack),
+                );
+            }
+            (from_m128(x), csr[1])
+        }
+    };
+    ($name:ident, $($insn:tt)+) => {
+        pub fn $name(a: u128, b: u128, mxcsr: u32) -> (u128, u32) {
+            let mut x = to_m128(a);
+            let y = to_m128(b);
+            let mut csr = [mxcsr, 0, 0];
+            // SAFETY: the instruction only reads and writes the named registers and
+            // the local MXCSR slots; the caller's MXCSR is restored.
+            unsafe {
+                asm!(
+                    "stmxcsr [{p} + 8]",
+                    "ldmxcsr [{p}]",
+                    concat!($($insn)+, " {x}, {y}"),
+                    "stmxcsr [{p} + 4]",
+                    "ldmxcsr [{p} + 8]",
+                    x = inout(xmm_reg) x,
+                    y = in(xmm_reg) y,
+                    p = in(reg) csr.as_mut_ptr(),
                     options(nostack),
                 );
             }
@@ -147,32 +147,7 @@ macro_rules! eflags_xmm2 {
 }
 
 /// `insn mm0, mm1` (optionally with an immediate): returns the new `mm0`.
-#[allow(unused_macros)]
 macro_rules! mm2 {
-    ($name:ident, $insn:literal) => {
-        pub fn $name(a: u64, b: u64) -> u64 {
-            let r: u64;
-            // SAFETY: uses mm0/mm1 (declared clobbered with the x87 stack) and leaves
-            // the FPU in x87 mode with emms.
-            unsafe {
-                asm!(
-                    "movq mm0, {a}",
-                    "movq mm1, {b}",
-                    concat!($insn, " mm0, mm1"),
-                    "movq {r}, mm0",
-                    "emms",
-                    a = in(reg) a,
-                    b = in(reg) b,
-                    r = lateout(reg) r,
-                    out("mm0") _, out("mm1") _,
-                    out("st(0)") _, out("st(1)") _, out("st(2)") _, out("st(3)") _,
-                    out("st(4)") _, out("st(5)") _, out("st(6)") _, out("st(7)") _,
-                    options(nostack),
-                );
-            }
-            r
-        }
-    };
     ($name:ident, $insn:literal, imm) => {
         pub fn $name<const I: u8>(a: u64, b: u64) -> u64 {
             let r: u64;
@@ -188,6 +163,30 @@ macro_rules! mm2 {
                     b = in(reg) b,
                     r = lateout(reg) r,
                     i = const I,
+                    out("mm0") _, out("mm1") _,
+                    out("st(0)") _, out("st(1)") _, out("st(2)") _, out("st(3)") _,
+                    out("st(4)") _, out("st(5)") _, out("st(6)") _, out("st(7)") _,
+                    options(nostack),
+                );
+            }
+            r
+        }
+    };
+    ($name:ident, $($insn:tt)+) => {
+        pub fn $name(a: u64, b: u64) -> u64 {
+            let r: u64;
+            // SAFETY: uses mm0/mm1 (declared clobbered with the x87 stack) and leaves
+            // the FPU in x87 mode with emms.
+            unsafe {
+                asm!(
+                    "movq mm0, {a}",
+                    "movq mm1, {b}",
+                    concat!($($insn)+, " mm0, mm1"),
+                    "movq {r}, mm0",
+                    "emms",
+                    a = in(reg) a,
+                    b = in(reg) b,
+                    r = lateout(reg) r,
                     out("mm0") _, out("mm1") _,
                     out("st(0)") _, out("st(1)") _, out("st(2)") _, out("st(3)") _,
                     out("st(4)") _, out("st(5)") _, out("st(6)") _, out("st(7)") _,
@@ -331,3 +330,105 @@ mm_from_xmm!(cvtpd2pi, "cvtpd2pi");
 mm_from_xmm!(cvttpd2pi, "cvttpd2pi");
 xmm_from_mm!(cvtpi2ps, "cvtpi2ps");
 xmm_from_mm!(cvtpi2pd, "cvtpi2pd");
+
+/// `insn xmm_a, imm8`.
+macro_rules! xmm1_imm {
+    ($name:ident, $insn:literal) => {
+        pub fn $name<const I: u8>(a: u128, _b: u128, _mxcsr: u32) -> (u128, u32) {
+            let mut x = to_m128(a);
+            // SAFETY: register-only instruction.
+            unsafe {
+                asm!(concat!($insn, " {x}, {i}"), x = inout(xmm_reg) x, i = const I, options(nostack, nomem));
+            }
+            (from_m128(x), 0x1F80)
+        }
+    };
+}
+
+/// `pextrw r32, xmm, imm8`.
+pub fn pextrw<const I: u8>(a: u128, _b: u128, _mxcsr: u32) -> (u128, u32) {
+    let x = to_m128(a);
+    let r: u32;
+    // SAFETY: register-only instruction.
+    unsafe {
+        asm!("pextrw {r:e}, {x}, {i}", r = out(reg) r, x = in(xmm_reg) x, i = const I, options(nostack, nomem));
+    }
+    (r as u128, 0x1F80)
+}
+
+/// `pinsrw xmm, r32, imm8` with the value in the low 32 bits of `b`.
+pub fn pinsrw<const I: u8>(a: u128, b: u128, _mxcsr: u32) -> (u128, u32) {
+    let mut x = to_m128(a);
+    // SAFETY: register-only instruction.
+    unsafe {
+        asm!("pinsrw {x}, {r:e}, {i}", r = in(reg) b as u32, x = inout(xmm_reg) x, i = const I, options(nostack, nomem));
+    }
+    (from_m128(x), 0x1F80)
+}
+
+/// `pmovmskb r32, mm`.
+pub fn pmovmskb_mm(a: u64) -> u32 {
+    let r: u32;
+    // SAFETY: as for mm2.
+    unsafe {
+        asm!(
+            "movq mm0, {a}",
+            "pmovmskb {r:e}, mm0",
+            "emms",
+            a = in(reg) a,
+            r = lateout(reg) r,
+            out("mm0") _,
+            out("st(0)") _, out("st(1)") _, out("st(2)") _, out("st(3)") _,
+            out("st(4)") _, out("st(5)") _, out("st(6)") _, out("st(7)") _,
+            options(nostack),
+        );
+    }
+    r
+}
+
+macro_rules! int_pairs {
+    ($($op:ident)*) => {
+        pub mod xmm {
+            use super::*;
+            $(xmm2!($op, stringify!($op));)*
+        }
+        pub mod mm {
+            use super::*;
+            $(mm2!($op, stringify!($op));)*
+        }
+    };
+}
+
+int_pairs! {
+    paddb paddw paddd paddq psubb psubw psubd psubq paddsb paddsw psubsb psubsw
+    paddusb paddusw psubusb psubusw pmullw pmulhw pmulhuw pmuludq pmaddwd pavgb pavgw
+    psadbw pminub pmaxub pminsw pmaxsw pcmpeqb pcmpeqw pcmpeqd pcmpgtb pcmpgtw pcmpgtd
+    pand pandn por pxor psllw pslld psllq psrlw psrld psrlq psraw psrad
+    packsswb packssdw packuswb punpcklbw punpcklwd punpckldq punpckhbw punpckhwd
+    punpckhdq
+}
+
+xmm2!(punpcklqdq, "punpcklqdq");
+xmm2!(punpckhqdq, "punpckhqdq");
+xmm2!(unpcklps, "unpcklps");
+xmm2!(unpckhps, "unpckhps");
+xmm2!(unpcklpd, "unpcklpd");
+xmm2!(unpckhpd, "unpckhpd");
+xmm2!(movss, "movss");
+xmm2!(movsd, "movsd");
+xmm2!(movhlps, "movhlps");
+xmm2!(movlhps, "movlhps");
+xmm2!(movddup, "movddup");
+xmm2!(movsldup, "movsldup");
+xmm2!(movshdup, "movshdup");
+xmm2!(pshufd, "pshufd", imm);
+xmm2!(pshuflw, "pshuflw", imm);
+xmm2!(pshufhw, "pshufhw", imm);
+xmm2!(shufps, "shufps", imm);
+xmm2!(shufpd, "shufpd", imm);
+mm2!(pshufw, "pshufw", imm);
+xmm1_imm!(pslldq, "pslldq");
+xmm1_imm!(psrldq, "psrldq");
+r32_from_xmm!(pmovmskb, "pmovmskb");
+r32_from_xmm!(movmskps, "movmskps");
+r32_from_xmm!(movmskpd, "movmskpd");
