@@ -244,7 +244,7 @@ mod tests {
         assert_eq!(Mxcsr::load(0x1F80), Ok(Mxcsr::POWER_ON));
         assert_eq!(Mxcsr::load(0xFFFF).map(Mxcsr::bits), Ok(0xFFFF));
         assert_eq!(Mxcsr::load(0x1_0000), Err(ReservedMxcsrBits(0x1_0000)));
-        assert_eq!(Mxcsr::load(0x8000_1F80).is_err(), true);
+        assert!(Mxcsr::load(0x8000_1F80).is_err());
     }
 
     #[test]

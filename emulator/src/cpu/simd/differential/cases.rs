@@ -10,7 +10,7 @@ impl Rng {
         let seed = std::env::var("WEBVM_FUZZ_SEED")
             .ok()
             .and_then(|s| s.parse::<u64>().ok())
-            .unwrap_or(0x5EED_0F_C0FFEE);
+            .unwrap_or(0x5EED_0FC0_FFEE);
         let mut h = seed;
         for b in salt.bytes() {
             h = (h ^ b as u64).wrapping_mul(0x100_0000_01B3);
@@ -139,7 +139,7 @@ impl Shape {
             1 => 1 + rng.below(3),
             2 => self.exp_max() - 1 - rng.below(3),
             3 => self.exp_max(),
-            4 | 5 | 6 => b - 8 + rng.below(16),
+            4..=6 => b - 8 + rng.below(16),
             7 => b + 20 + rng.below(14),
             _ => rng.below(self.exp_max() + 1),
         };

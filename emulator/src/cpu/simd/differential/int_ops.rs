@@ -7,6 +7,11 @@ use crate::cpu::simd::packed_int as int;
 use crate::cpu::simd::shuffle;
 use crate::cpu::simd::xmm::Xmm;
 
+/// A host instruction on XMM operands: (a, b, mxcsr) -> (result, mxcsr).
+type NativeXmm = fn(u128, u128, u32) -> (u128, u32);
+/// A host instruction on MMX operands.
+type NativeMm = fn(u64, u64) -> u64;
+
 /// A 128-bit operand whose bytes, words and dwords often sit at saturation and sign
 /// boundaries.
 fn random_operand(rng: &mut Rng) -> u128 {
@@ -315,15 +320,11 @@ fn simd_diff_pmovmskb_mm() {
 /// Expands to a list of (imm, native function) for the immediates tested.
 macro_rules! with_imms {
     ($f:ident; $($imm:literal)*) => {
-        [$(($imm, native::$f::<$imm> as fn(u128, u128, u32) -> (u128, u32))),*]
+        [$(($imm, native::$f::<$imm> as NativeXmm)),*]
     };
 }
 
-fn run_imm(
-    op: &'static str,
-    table: &[(u8, fn(u128, u128, u32) -> (u128, u32))],
-    ours: &dyn Fn(u128, u128, u8) -> u128,
-) {
+fn run_imm(op: &'static str, table: &[(u8, NativeXmm)], ours: &dyn Fn(u128, u128, u8) -> u128) {
     let mut report = Report::new(op);
     let mut rng = Rng::from_env(op);
     for &(imm, native) in table {
@@ -392,7 +393,7 @@ fn simd_diff_shuffles() {
 
 #[test]
 fn simd_diff_pshufw() {
-    let table: [(u8, fn(u64, u64) -> u64); 8] = [
+    let table: [(u8, NativeMm); 8] = [
         (0x00, native::pshufw::<0x00>),
         (0x1B, native::pshufw::<0x1B>),
         (0xE4, native::pshufw::<0xE4>),
