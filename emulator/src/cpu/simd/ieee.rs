@@ -119,6 +119,7 @@ pub struct Control {
     pub flush_to_zero: bool,
     pub denormals_are_zero: bool,
     pub underflow_masked: bool,
+    pub overflow_masked: bool,
 }
 
 impl Control {
@@ -129,6 +130,7 @@ impl Control {
             flush_to_zero: mxcsr.flush_to_zero(),
             denormals_are_zero: mxcsr.denormals_are_zero(),
             underflow_masked: mxcsr.underflow_masked(),
+            overflow_masked: mxcsr.overflow_masked(),
         }
     }
     /// The same control with another rounding mode (`cvtt*` truncates).
@@ -248,25 +250,37 @@ pub fn round_pack(fmt: Format, sign: bool, exp: i32, sig: u128, ctl: Control) ->
         // Exact: the value has fewer significant bits than the format holds.
         (sig << ((exp - ulp_exp) as u32), false)
     };
-    let tiny = lead_exp < emin && {
-        // Tininess after rounding: round to the format's precision with an unbounded
-        // exponent and see whether the result is still below the smallest normal.
+    // Tininess after rounding: round to the format's precision with an unbounded
+    // exponent and see whether the result is still below the smallest normal.
+    let (tiny, inexact_unbounded) = if lead_exp < emin {
         let unbounded_shift = (lead_exp - frac - exp).max(0) as u32;
-        let (m, _) = round_shift(sig, unbounded_shift, sign, ctl.rounding);
-        !(lead_exp == emin - 1 && m >> (frac + 1) != 0)
+        let (m, lost) = round_shift(sig, unbounded_shift, sign, ctl.rounding);
+        (!(lead_exp == emin - 1 && m >> (frac + 1) != 0), lost)
+    } else {
+        (false, inexact)
     };
     let mut flags = Exceptions::NONE;
     if inexact {
         flags |= Exceptions::PRECISION;
     }
     if tiny {
-        if ctl.flush_to_zero && ctl.underflow_masked {
+        if !ctl.underflow_masked {
+            // Unmasked underflow traps on any tiny result; no result is written, and PE
+            // reports whether the exponent-unbounded result was inexact.
+            let pe = if inexact_unbounded {
+                Exceptions::PRECISION
+            } else {
+                Exceptions::NONE
+            };
+            return (fmt.zero(sign), Exceptions::UNDERFLOW | pe);
+        }
+        if ctl.flush_to_zero {
             return (
                 fmt.zero(sign),
                 Exceptions::UNDERFLOW | Exceptions::PRECISION,
             );
         }
-        if inexact || !ctl.underflow_masked {
+        if inexact {
             flags |= Exceptions::UNDERFLOW;
         }
     }
@@ -275,6 +289,11 @@ pub fn round_pack(fmt: Format, sign: bool, exp: i32, sig: u128, ctl: Control) ->
     let biased = (target_exp + fmt.bias() - 1) as i64;
     let encoded = ((biased as u128) << frac).saturating_add(mag);
     if encoded >= fmt.exp_mask() as u128 {
+        if !ctl.overflow_masked {
+            // Unmasked overflow traps; no result is written, and PE reports whether the
+            // exponent-unbounded result was inexact.
+            return (fmt.infinity(sign), Exceptions::OVERFLOW | flags);
+        }
         flags |= Exceptions::OVERFLOW | Exceptions::PRECISION;
         let to_infinity = match ctl.rounding {
             Rounding::NearestEven => true,

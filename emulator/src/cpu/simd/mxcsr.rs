@@ -180,6 +180,10 @@ impl Mxcsr {
     pub const fn underflow_masked(self) -> bool {
         self.masks().contains(Exceptions::UNDERFLOW)
     }
+    #[inline]
+    pub const fn overflow_masked(self) -> bool {
+        self.masks().contains(Exceptions::OVERFLOW)
+    }
 
     /// The exceptions that are both flagged and unmasked. This is what Linux inspects to
     /// pick the `si_code` of a #XM.
@@ -194,7 +198,8 @@ impl Mxcsr {
     /// If any pre-computation exception (IE, DE, ZE) is unmasked, only the
     /// pre-computation flags are recorded and the instruction traps. Otherwise all flags
     /// are recorded and the instruction traps if any of them is unmasked. On `Err` the
-    /// interpreter must not write the destination.
+    /// interpreter must not write the destination. (An element whose unmasked OE or UE
+    /// traps reports no PE; `ieee` already leaves it out.)
     #[inline]
     pub fn commit(&mut self, raised: Exceptions) -> Result<(), SimdFault> {
         let unmasked = Exceptions(!self.masks().0 & Self::FLAGS as u8);

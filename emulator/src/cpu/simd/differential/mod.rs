@@ -11,3 +11,4 @@ mod cases;
 mod float_ops;
 mod int_ops;
 mod native;
+mod unmasked;
