@@ -443,10 +443,11 @@ pub fn mul(fmt: Format, a: u64, b: u64, ctl: Control) -> (u64, Exceptions) {
     }
 }
 
-/// Shifts a nonzero significand so its top bit is bit 63; returns it and the new exponent.
+/// Shifts a nonzero significand of at most P bits so that its top bit is the hidden
+/// bit's position; returns the new exponent and significand.
 #[inline]
-fn normalize64(exp: i32, sig: u64) -> (i32, u64) {
-    let shift = sig.leading_zeros();
+fn normalize(fmt: Format, exp: i32, sig: u64) -> (i32, u64) {
+    let shift = sig.leading_zeros().saturating_sub(63 - fmt.frac_bits);
     (exp - shift as i32, sig << shift)
 }
 
@@ -475,13 +476,19 @@ pub fn div(fmt: Format, a: u64, b: u64, ctl: Control) -> (u64, Exceptions) {
                 exp: eb, sig: mb, ..
             },
         ) => {
-            let (ea, ma) = normalize64(ea, ma);
-            let (eb, mb) = normalize64(eb, mb);
-            let dividend = (ma as u128) << 64;
-            let divisor = mb as u128;
-            let quotient = dividend / divisor;
-            let sticky = (dividend % divisor != 0) as u128;
-            let (r, f) = round_pack(fmt, sign, ea - eb - 64, quotient | sticky, ctl);
+            let (ea, ma) = normalize(fmt, ea, ma);
+            let (eb, mb) = normalize(fmt, eb, mb);
+            // A quotient of at least P + 2 bits, then the remainder as a sticky bit.
+            let extra = fmt.frac_bits + 3;
+            let (quotient, sticky) = if 2 * fmt.frac_bits + 4 <= 64 {
+                let dividend = ma << extra;
+                ((dividend / mb) as u128, (dividend % mb != 0) as u128)
+            } else {
+                let dividend = (ma as u128) << extra;
+                let divisor = mb as u128;
+                (dividend / divisor, (dividend % divisor != 0) as u128)
+            };
+            let (r, f) = round_pack(fmt, sign, ea - eb - extra as i32, quotient | sticky, ctl);
             (r, f | denormal)
         }
         _ => (fmt.default_nan(), invalid()),
@@ -526,8 +533,15 @@ pub fn sqrt(fmt: Format, a: u64, ctl: Control) -> (u64, Exceptions) {
             (fmt.default_nan(), invalid())
         }
         Class::Finite { exp, sig, .. } => {
-            let (exp, sig) = normalize64(exp, sig);
-            let shift = if (exp - 62) & 1 == 0 { 62 } else { 63 };
+            let (exp, sig) = normalize(fmt, exp, sig);
+            // A root of at least P + 2 bits: the radicand gets 2 * frac + 6 or 7 bits,
+            // with an even exponent.
+            let base = fmt.frac_bits as i32 + 5;
+            let shift = if (exp - base) & 1 == 0 {
+                base
+            } else {
+                base + 1
+            };
             let radicand = (sig as u128) << shift;
             let (root, exact) = isqrt(radicand);
             let (r, f) = round_pack(fmt, false, (exp - shift) / 2, root | (!exact) as u128, ctl);
