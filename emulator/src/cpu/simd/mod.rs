@@ -125,3 +125,71 @@ mod tests {
         assert_eq!(m.flags(), Exceptions::DIVIDE_BY_ZERO);
     }
 }
+
+/// Rough cost of the hot functions, for tuning the interpreter:
+/// `cargo test -p emulator --release simd_bench -- --ignored --nocapture`.
+/// Prints numbers only; never asserts on time.
+#[cfg(test)]
+mod bench {
+    use super::*;
+    use std::hint::black_box;
+    use std::time::Instant;
+
+    fn time(name: &str, mut f: impl FnMut(u64) -> u128) {
+        const N: u64 = 2_000_000;
+        let start = Instant::now();
+        let mut acc = 0u128;
+        for i in 0..N {
+            acc ^= f(black_box(i));
+        }
+        black_box(acc);
+        let ns = start.elapsed().as_nanos() as f64 / N as f64;
+        println!("{name:>10}: {ns:6.1} ns/op");
+    }
+
+    #[test]
+    #[ignore]
+    fn simd_bench_ns_per_op() {
+        let m = Mxcsr::POWER_ON;
+        let a = Xmm::from_u32x4([0x3F80_0001, 0x4049_0FDB, 0xC2F6_E979, 0x3EAA_AAAB]);
+        let d = Xmm::from_u64x2([0x3FF0_0000_0000_0001, 0x4009_21FB_5444_2D18]);
+        time("addps", |i| {
+            packed_float::addps(a, Xmm(a.0 ^ i as u128), m).0 .0
+        });
+        time("mulps", |i| {
+            packed_float::mulps(a, Xmm(a.0 ^ i as u128), m).0 .0
+        });
+        time("divps", |i| {
+            packed_float::divps(a, Xmm(a.0 ^ i as u128), m).0 .0
+        });
+        time("sqrtps", |i| {
+            packed_float::sqrtps(a, Xmm(a.0 ^ i as u128), m).0 .0
+        });
+        time("addpd", |i| {
+            packed_float::addpd(d, Xmm(d.0 ^ i as u128), m).0 .0
+        });
+        time("mulpd", |i| {
+            packed_float::mulpd(d, Xmm(d.0 ^ i as u128), m).0 .0
+        });
+        time("divpd", |i| {
+            packed_float::divpd(d, Xmm(d.0 ^ i as u128), m).0 .0
+        });
+        time("sqrtpd", |i| {
+            packed_float::sqrtpd(d, Xmm(d.0 ^ i as u128), m).0 .0
+        });
+        time("addsd", |i| packed_float::addsd(d, d.low64() ^ i, m).0 .0);
+        time("cvtsd2si", |i| {
+            convert::cvtsd2si(d.low64() ^ i, m).0 as u128
+        });
+        time("paddw", |i| packed_int::paddw(a, Xmm(a.0 ^ i as u128)).0);
+        time("pmaddwd", |i| {
+            packed_int::pmaddwd(a, Xmm(a.0 ^ i as u128)).0
+        });
+        time("packsswb", |i| {
+            packed_int::packsswb(a, Xmm(a.0 ^ i as u128)).0
+        });
+        time("pshufd", |i| {
+            shuffle::pshufd(Xmm(a.0 ^ i as u128), i as u8).0
+        });
+    }
+}
