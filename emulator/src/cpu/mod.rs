@@ -11,6 +11,7 @@ pub mod exec;
 pub mod fault;
 pub mod flags;
 pub mod memory;
+pub mod simd;
 pub mod state;
 pub mod x87;
 
