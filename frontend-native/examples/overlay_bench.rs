@@ -38,7 +38,7 @@ fn fresh(dir: &Path, mb: usize) -> std::path::PathBuf {
         .set_len((mb as u64 * 2 + 64) << 20)
         .unwrap();
     assert!(Command::new("mke2fs")
-        .args(["-q", "-F", "-t", "ext2"])
+        .args(["-q", "-F", "-t", "ext2", "-b", "4096"])
         .arg(&img)
         .status()
         .expect("mke2fs")
