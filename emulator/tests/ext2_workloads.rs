@@ -149,6 +149,8 @@ fn truncate_frees_every_block_back() {
     assert_eq!(fs.statfs().free_blocks, free0);
     assert_eq!(fs.stat(ino).unwrap().blocks, 0);
     fs.truncate(ino, 12345).unwrap();
+    assert_eq!(fs.write(ino, 1 << 30, b"").unwrap(), 0);
+    assert_eq!(fs.stat(ino).unwrap().size, 12345);
     fs.write(ino, 20000, b"x").unwrap();
     finish(&s, fs);
 }

@@ -67,6 +67,9 @@ impl<D: BlockDevice> Ext2Fs<D> {
                 Some(FileType::Regular) => {}
                 _ => return Err(Ext2Error::Invalid("not a regular file")),
             }
+            if data.is_empty() {
+                return Ok(0);
+            }
             let end = offset
                 .checked_add(data.len() as u64)
                 .ok_or(Ext2Error::FileTooBig)?;
