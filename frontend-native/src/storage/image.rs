@@ -206,6 +206,36 @@ pub fn merge(
     })
 }
 
+/// Rewrites the overlay of `image` keeping only the latest version of each block.
+/// The new log is written beside the old one, synced, then renamed over it: a crash
+/// leaves either the old or the new log, both complete. Returns (old, new) sizes.
+pub fn compact(image: &Path, overlay: Option<&Path>) -> Result<(u64, u64), ImageError> {
+    let base = BaseImage::open(image)?;
+    let overlay_path = overlay
+        .map(Path::to_path_buf)
+        .unwrap_or(base.default_overlay);
+    let store = FileLogStore::open_existing(&overlay_path).map_err(io(&overlay_path))?;
+    let old = OverlayDevice::open(base.device, store, &base.id)?;
+    let before = old.log_len();
+    let mut tmp = overlay_path.as_os_str().to_owned();
+    tmp.push(".compacting");
+    let tmp = PathBuf::from(tmp);
+    let _ = fs::remove_file(&tmp);
+    let new_store = FileLogStore::open(&tmp).map_err(io(&tmp))?;
+    let new = match old.compact_into(new_store) {
+        Ok(n) => n,
+        Err(e) => {
+            let _ = fs::remove_file(&tmp);
+            return Err(e.into());
+        }
+    };
+    let after = new.log_len();
+    drop(new);
+    fs::rename(&tmp, &overlay_path).map_err(io(&overlay_path))?;
+    sync_parent(&overlay_path)?;
+    Ok((before, after))
+}
+
 /// Discards the overlay of `image`. Refuses a file that is not an overlay, and (unless
 /// `force`) an overlay of another image. Returns whether there was one.
 pub fn reset(image: &Path, overlay: Option<&Path>, force: bool) -> Result<bool, ImageError> {

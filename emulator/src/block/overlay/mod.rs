@@ -207,6 +207,58 @@ impl<B: BlockDevice, S: LogStore> OverlayDevice<B, S> {
         (self.base, self.store)
     }
 
+    /// Rewrites the overlay into `new` (an empty store) as one transaction holding only
+    /// the latest version of each written block, and returns the device over it. Pending
+    /// writes are flushed into the old log first. On error the old log is untouched and
+    /// complete (reopen it); the caller replaces the old log by the new one atomically
+    /// (natively: rename) only after this returns `Ok`.
+    pub fn compact_into<S2: LogStore>(
+        mut self,
+        mut new: S2,
+    ) -> Result<OverlayDevice<B, S2>, BlockError> {
+        self.flush()?;
+        if new.size()? != 0 {
+            return Err(overlay_err("the store to compact into is not empty"));
+        }
+        let block_size = self.base.block_size();
+        let header = LogHeader::new(block_size, self.base.block_count(), &self.image_id)
+            .ok_or_else(|| overlay_err("image id too long"))?;
+        new.write_at(0, header.as_bytes())?;
+        let mut blocks: Vec<(u64, u64)> = self.index.iter().map(|(&b, &o)| (b, o)).collect();
+        blocks.sort_unstable();
+        let mut index = HashMap::with_capacity(blocks.len());
+        let mut data = vec![0u8; block_size as usize];
+        let mut bytes = Vec::with_capacity(1 << 20);
+        let mut at = HEADER_LEN;
+        let seq = if blocks.is_empty() { 0 } else { 1 };
+        for &(block, off) in &blocks {
+            self.store.read_at(off, &mut data)?;
+            index.insert(block, at + bytes.len() as u64 + RECORD_LEN);
+            format::encode_block(&mut bytes, seq, block, &data);
+            if bytes.len() >= 1 << 20 {
+                new.write_at(at, &bytes)?;
+                at += bytes.len() as u64;
+                bytes.clear();
+            }
+        }
+        if seq == 1 {
+            format::encode_commit(&mut bytes, seq, blocks.len() as u64);
+        }
+        new.write_at(at, &bytes)?;
+        at += bytes.len() as u64;
+        new.sync()?;
+        Ok(OverlayDevice {
+            base: self.base,
+            store: new,
+            image_id: self.image_id,
+            index,
+            dirty: BTreeMap::new(),
+            end: at,
+            seq,
+            recovery: Recovery::default(),
+        })
+    }
+
     /// The log's store.
     pub fn store_mut(&mut self) -> &mut S {
         &mut self.store
