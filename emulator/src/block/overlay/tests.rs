@@ -198,7 +198,7 @@ fn compaction_keeps_the_latest_blocks_only() {
     }
     dev.write_block(9, &block(99)).unwrap(); // pending: flushed by compaction
     let before = dev.log_len();
-    let mut dev = dev.compact_into(MemoryLogStore::new()).unwrap();
+    let dev = dev.compact_into(MemoryLogStore::new()).unwrap();
     assert!(dev.log_len() < before / 10, "{} vs {before}", dev.log_len());
     let (_, store) = dev.into_parts();
     let mut dev = OverlayDevice::open(base(), store, ID).unwrap();
