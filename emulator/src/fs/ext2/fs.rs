@@ -7,7 +7,7 @@
 
 use super::error::{corrupt, Ext2Error, Result};
 use super::group::{GroupDescriptor, GROUP_DESC_SIZE};
-use super::inode::{FileType, Inode};
+use super::inode::{FileType, Inode, InodeExtra};
 use super::superblock::{Geometry, Superblock, SUPERBLOCK_OFFSET};
 use crate::block::{read_at, write_at, BlockDevice};
 use std::collections::{BTreeSet, HashMap};
@@ -337,9 +337,9 @@ impl<D: BlockDevice> Ext2Fs<D> {
         let slot = &mut buf[off..off + size];
         slot.fill(0);
         slot[..128].copy_from_slice(inode.as_bytes());
-        if size >= 160 {
-            // i_extra_isize: the 32 bytes of extra fields Linux uses, zeroed.
-            slot[128..130].copy_from_slice(&32u16.to_le_bytes());
+        if let Ok((extra, _)) = InodeExtra::mut_from_prefix(&mut slot[128..]) {
+            // Claim the extra fields Linux uses (all zero), as Linux does.
+            extra.extra_isize = (std::mem::size_of::<InodeExtra>() as u16).into();
         }
         self.write_block(blk, &buf)
     }

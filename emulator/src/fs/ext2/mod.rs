@@ -22,6 +22,7 @@ pub mod group;
 pub mod inode;
 mod namei;
 pub mod superblock;
+pub mod xattr;
 
 pub use error::{Ext2Error, Result};
 pub use fs::{Ext2Fs, Stat, StatFs};

@@ -10,13 +10,13 @@ use super::dir::{entry_len, parse_block, put_entry, set_rec_len, set_target, MAX
 use super::error::{corrupt, Ext2Error, Result};
 use super::fs::Ext2Fs;
 use super::inode::{mode, FileType, Inode, INDEX_FL, ROOT_INO};
+use super::xattr::{XattrHeader, XATTR_MAGIC};
 use crate::block::BlockDevice;
 use std::collections::HashSet;
-use zerocopy::FromZeros;
+use zerocopy::{FromBytes, FromZeros};
 
 /// Hard-link limit of ext2 (files and directories).
 pub const LINK_MAX: u16 = 32000;
-const XATTR_MAGIC: u32 = 0xEA02_0000;
 
 /// One name in a directory, as `readdir` returns it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -609,15 +609,17 @@ impl<D: BlockDevice> Ext2Fs<D> {
         self.check_block(blk)?;
         let mut buf = self.block_buf();
         self.read_block(blk, &mut buf)?;
-        let magic = u32::from_le_bytes([buf[0], buf[1], buf[2], buf[3]]);
-        if magic != XATTR_MAGIC {
+        let Ok((header, _)) = XattrHeader::mut_from_prefix(&mut buf[..]) else {
+            return Err(corrupt("xattr block too small"));
+        };
+        if header.magic.get() != XATTR_MAGIC {
             return Err(corrupt(format!("xattr block {blk} has no magic")));
         }
-        let refs = u32::from_le_bytes([buf[4], buf[5], buf[6], buf[7]]);
+        let refs = header.refcount.get();
         if refs <= 1 {
             self.free_block(blk)
         } else {
-            buf[4..8].copy_from_slice(&(refs - 1).to_le_bytes());
+            header.refcount = (refs - 1).into();
             self.write_block(blk, &buf)
         }
     }
