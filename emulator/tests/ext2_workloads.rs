@@ -282,6 +282,17 @@ fn a_directory_of_ten_thousand_entries_grows_and_shrinks() {
     let grown = fs.stat(d).unwrap().size;
     assert!(grown > 40 * 4096, "{grown}");
     assert_eq!(fs.readdir(d).unwrap().len(), 10_002);
+    // Paged listing gives the same names, each once.
+    let mut paged = Vec::new();
+    let mut pos = Some(0);
+    while let Some(p) = pos {
+        let (page, next) = fs.readdir_from(d, p, 333).unwrap();
+        assert!(page.len() <= 333);
+        paged.extend(page.into_iter().map(|e| e.name));
+        pos = next;
+    }
+    let all: Vec<_> = fs.readdir(d).unwrap().into_iter().map(|e| e.name).collect();
+    assert_eq!(paged, all);
     assert!(fs.lookup(d, b"entry-with-a-longish-name-09999").is_ok());
     let img = finish(&s, fs);
     let listing = String::from_utf8_lossy(&debugfs(&img, "ls /big")).into_owned();

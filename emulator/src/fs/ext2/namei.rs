@@ -171,6 +171,44 @@ impl<D: BlockDevice> Ext2Fs<D> {
         Ok(out)
     }
 
+    /// Up to `max` entries of directory `dir` starting at position `pos` (0 for the
+    /// start), and the position to continue from (`None` at the end). Positions are byte
+    /// offsets in the directory, as Linux's ext2 uses for `f_pos`: they stay valid while
+    /// entries are added or removed elsewhere.
+    pub fn readdir_from(
+        &mut self,
+        dir: u32,
+        pos: u64,
+        max: usize,
+    ) -> Result<(Vec<DirEntryInfo>, Option<u64>)> {
+        let d = self.dir_inode(dir)?;
+        let filetype = self.sb.has_filetype();
+        let bs = u64::from(self.geo.block_size);
+        let mut out = Vec::new();
+        let mut next = None;
+        self.walk_dir(&d, |lblk, _, buf, e| {
+            let at = lblk * bs + e.offset as u64;
+            if at < pos || e.inode == 0 {
+                return false;
+            }
+            if out.len() == max {
+                next = Some(at);
+                return true;
+            }
+            out.push(DirEntryInfo {
+                ino: e.inode,
+                name: e.name(buf).to_vec(),
+                file_type: if filetype {
+                    type_from_code(e.file_type)
+                } else {
+                    None
+                },
+            });
+            false
+        })?;
+        Ok((out, next))
+    }
+
     /// Adds `name -> ino` to directory `dir_ino`, growing it by a block if no block
     /// has room. Fails with `Exists` if the name is taken.
     fn add_entry(&mut self, dir_ino: u32, name: &[u8], ino: u32, t: FileType) -> Result<()> {
