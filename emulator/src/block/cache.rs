@@ -119,6 +119,9 @@ impl<D: BlockDevice> BlockDevice for CachedDevice<D> {
     fn flush(&mut self) -> Result<(), BlockError> {
         self.inner.flush()
     }
+    fn pending_bytes(&self) -> u64 {
+        self.inner.pending_bytes()
+    }
 }
 
 #[cfg(test)]

@@ -283,6 +283,9 @@ impl<B: BlockDevice, S: LogStore> BlockDevice for OverlayDevice<B, S> {
             self.base.read_block(block, buf)
         }
     }
+    fn pending_bytes(&self) -> u64 {
+        self.dirty_bytes()
+    }
     fn write_block(&mut self, block: u64, buf: &[u8]) -> Result<(), BlockError> {
         check_access(block, buf.len(), self.block_size(), self.block_count())?;
         match self.dirty.get_mut(&block) {

@@ -59,7 +59,27 @@ impl<D: BlockDevice> Ext2Fs<D> {
 
     /// Writes `data` at `offset`, growing the file as needed. Returns the bytes written:
     /// fewer than asked only when the disk filled up part way (none gives `NoSpace`).
+    /// A large write is done in pieces, each a complete operation, so that automatic
+    /// commits can happen between them.
     pub fn write(&mut self, ino: u32, offset: u64, data: &[u8]) -> Result<usize> {
+        const PIECE: usize = 4 << 20;
+        let mut done = 0;
+        loop {
+            let end = (done + PIECE).min(data.len());
+            let piece = &data[done..end];
+            let n = match self.write_piece(ino, offset + done as u64, piece) {
+                Ok(n) => n,
+                Err(e) if done == 0 => return Err(e),
+                Err(_) => return Ok(done),
+            };
+            done += n;
+            if n < piece.len() || done == data.len() {
+                return Ok(done);
+            }
+        }
+    }
+
+    fn write_piece(&mut self, ino: u32, offset: u64, data: &[u8]) -> Result<usize> {
         self.mutate(|fs| {
             let mut inode = fs.live_inode(ino)?;
             match inode.file_type() {

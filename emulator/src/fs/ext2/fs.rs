@@ -32,7 +32,12 @@ pub struct Ext2Fs<D: BlockDevice> {
     /// Recently read metadata blocks (inode tables, pointer blocks), kept coherent by
     /// `write_block`, through which every write of the filesystem goes.
     meta: HashMap<u32, Vec<u8>>,
+    /// Commit (flush the device) after an operation once this many bytes are pending.
+    commit_threshold: u64,
 }
+
+/// Default for [`Ext2Fs::set_commit_threshold`].
+pub const DEFAULT_COMMIT_THRESHOLD: u64 = 64 << 20;
 
 /// Metadata blocks kept by an open filesystem before the cache is emptied.
 const META_CACHE_BLOCKS: usize = 512;
@@ -125,7 +130,15 @@ impl<D: BlockDevice> Ext2Fs<D> {
             held: HashMap::new(),
             bitmaps: HashMap::new(),
             meta: HashMap::new(),
+            commit_threshold: DEFAULT_COMMIT_THRESHOLD,
         })
+    }
+
+    /// Commits on its own, between two operations, once the device holds this many
+    /// bytes not yet flushed (`u64::MAX`: only on `sync`). Bounds the memory a buffering
+    /// device (the overlay) uses; every such commit is a consistent filesystem too.
+    pub fn set_commit_threshold(&mut self, bytes: u64) {
+        self.commit_threshold = bytes;
     }
 
     /// Sets the time used for timestamps from now on (seconds since the epoch).
@@ -233,6 +246,13 @@ impl<D: BlockDevice> Ext2Fs<D> {
         let written = self.finish();
         let value = result?;
         written?;
+        if self.dev.pending_bytes() >= self.commit_threshold {
+            // The operation is done either way; a failed commit leaves the writes
+            // pending, and the next commit or `sync` retries and reports.
+            if let Err(e) = self.dev.flush() {
+                log::warn!("ext2: automatic commit failed: {e}");
+            }
+        }
         Ok(value)
     }
 

@@ -25,6 +25,6 @@ pub mod superblock;
 pub mod xattr;
 
 pub use error::{Ext2Error, Result};
-pub use fs::{Ext2Fs, Stat, StatFs};
+pub use fs::{Ext2Fs, Stat, StatFs, DEFAULT_COMMIT_THRESHOLD};
 pub use inode::{FileType, ROOT_INO};
 pub use namei::{DirEntryInfo, LINK_MAX};
