@@ -1,5 +1,5 @@
 //! The overlay: a read-only base device plus the blocks the user wrote, kept in a
-//! crash-safe append-only log (see [`format`] and `docs/storage.md`).
+//! crash-safe append-only log (see [`format`](mod@format) and `docs/storage.md`).
 //!
 //! Owns the block index, the transaction that is being built between two flushes and
 //! recovery when a log is opened. The bytes of the log live behind [`LogStore`], which a
