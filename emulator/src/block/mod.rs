@@ -12,6 +12,7 @@
 
 pub mod cache;
 pub mod chunked;
+pub mod hash;
 pub mod manifest;
 pub mod memory;
 pub mod overlay;

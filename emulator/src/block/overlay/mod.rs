@@ -15,9 +15,10 @@ mod memory_store;
 
 pub use memory_store::MemoryLogStore;
 
+use super::hash::BlockMap;
 use super::{check_access, BlockDevice, BlockError};
 use format::{LogHeader, RecordHeader, HEADER_LEN, KIND_BLOCK, KIND_COMMIT, RECORD_LEN};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use zerocopy::{FromBytes, IntoBytes};
 
 /// Where an overlay log's bytes are kept. Offsets are 64-bit; the store never
@@ -50,7 +51,7 @@ pub struct OverlayDevice<B: BlockDevice, S: LogStore> {
     store: S,
     image_id: String,
     /// Committed blocks: block number to the offset of its data in the log.
-    index: HashMap<u64, u64>,
+    index: BlockMap<u64, u64>,
     /// Written but not yet flushed.
     dirty: BTreeMap<u64, Vec<u8>>,
     /// End of the last complete transaction in the log.
@@ -102,7 +103,7 @@ impl<B: BlockDevice, S: LogStore> OverlayDevice<B, S> {
             base,
             store,
             image_id: image_id.to_string(),
-            index: HashMap::new(),
+            index: BlockMap::default(),
             dirty: BTreeMap::new(),
             end: HEADER_LEN,
             seq: 0,
@@ -226,7 +227,8 @@ impl<B: BlockDevice, S: LogStore> OverlayDevice<B, S> {
         new.write_at(0, header.as_bytes())?;
         let mut blocks: Vec<(u64, u64)> = self.index.iter().map(|(&b, &o)| (b, o)).collect();
         blocks.sort_unstable();
-        let mut index = HashMap::with_capacity(blocks.len());
+        let mut index = BlockMap::default();
+        index.reserve(blocks.len());
         let mut data = vec![0u8; block_size as usize];
         let mut bytes = Vec::with_capacity(1 << 20);
         let mut at = HEADER_LEN;

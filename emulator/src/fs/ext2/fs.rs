@@ -9,6 +9,7 @@ use super::error::{corrupt, Ext2Error, Result};
 use super::group::{GroupDescriptor, GROUP_DESC_SIZE};
 use super::inode::{FileType, Inode, InodeExtra};
 use super::superblock::{Geometry, Superblock, SUPERBLOCK_OFFSET};
+use crate::block::hash::BlockMap;
 use crate::block::{read_at, write_at, BlockDevice};
 use std::collections::{BTreeSet, HashMap};
 use zerocopy::{FromBytes, IntoBytes};
@@ -31,7 +32,7 @@ pub struct Ext2Fs<D: BlockDevice> {
     pub(super) bitmaps: HashMap<u32, (Vec<u8>, bool)>,
     /// Recently read metadata blocks (inode tables, pointer blocks), kept coherent by
     /// `write_block`, through which every write of the filesystem goes.
-    meta: HashMap<u32, Vec<u8>>,
+    meta: BlockMap<u32, Vec<u8>>,
     /// Commit (flush the device) after an operation once this many bytes are pending.
     commit_threshold: u64,
 }
@@ -129,7 +130,7 @@ impl<D: BlockDevice> Ext2Fs<D> {
             now,
             held: HashMap::new(),
             bitmaps: HashMap::new(),
-            meta: HashMap::new(),
+            meta: BlockMap::default(),
             commit_threshold: DEFAULT_COMMIT_THRESHOLD,
         })
     }
