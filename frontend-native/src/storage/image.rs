@@ -40,6 +40,12 @@ pub enum ImageError {
     },
     #[error("the output {0} is the image or its overlay")]
     OutputIsInput(PathBuf),
+    #[error("{path} has {actual} bytes, the manifest says {expected}")]
+    DiskSize {
+        path: PathBuf,
+        actual: u64,
+        expected: u64,
+    },
     #[error("the output {0} exists (remove it first)")]
     OutputExists(PathBuf),
 }
@@ -73,10 +79,16 @@ impl BaseImage {
             let disk = path.join("disk.ext2");
             let id = manifest.image_id.clone();
             let device: Box<dyn BlockDevice> = if disk.exists() {
-                Box::new(
-                    FileDevice::open_with_block_size(&disk, manifest.block_size)
-                        .map_err(io(&disk))?,
-                )
+                let dev = FileDevice::open_with_block_size(&disk, manifest.block_size)
+                    .map_err(io(&disk))?;
+                if dev.size_bytes() != manifest.size {
+                    return Err(ImageError::DiskSize {
+                        path: disk,
+                        actual: dev.size_bytes(),
+                        expected: manifest.size,
+                    });
+                }
+                Box::new(dev)
             } else {
                 Box::new(ChunkedDevice::new(
                     manifest,

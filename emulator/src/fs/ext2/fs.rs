@@ -174,6 +174,13 @@ impl<D: BlockDevice> Ext2Fs<D> {
         Ok(())
     }
 
+    /// The guest's `fsync`/`fdatasync` of one file: a whole-filesystem commit (see
+    /// [`Ext2Fs::sync`]), which is at least what POSIX asks.
+    pub fn fsync(&mut self, ino: u32) -> Result<()> {
+        self.live_inode(ino)?;
+        self.sync()
+    }
+
     pub fn statfs(&self) -> StatFs {
         let free = u64::from(self.sb.free_blocks_count.get());
         StatFs {
