@@ -437,7 +437,20 @@ fn errors_for_bad_names_and_kinds() {
     assert_eq!(fs.rmdir(ROOT_INO, b"f"), Err(Ext2Error::NotDir));
     assert_eq!(fs.read(ROOT_INO, 0, &mut [0; 4]), Err(Ext2Error::IsDir));
     assert_eq!(Ext2Error::NotEmpty.errno(), 39);
-    finish(&s, fs);
+    fs.sync().unwrap();
+    let bytes = fs.into_device().into_bytes();
+    let mut ro = Ext2Fs::open_read_only(device(bytes.clone())).unwrap();
+    assert_eq!(
+        ro.create(ROOT_INO, b"g", 0o100644, 0, 0),
+        Err(Ext2Error::ReadOnly)
+    );
+    assert_eq!(ro.write(f, 0, b"x").unwrap_err().errno(), 30);
+    assert_eq!(ro.lookup(ROOT_INO, b"f").unwrap(), f);
+    assert_eq!(
+        ro.into_device().into_bytes(),
+        bytes,
+        "a read-only open writes nothing"
+    );
 }
 
 /// The same kind of workload through an overlay on a read-only base: the base never
@@ -596,4 +609,51 @@ fn automatic_commits_bound_pending_writes() {
     }
     let img = fsck_bytes(&s, "auto.img", &merged);
     assert_eq!(debugfs(&img, "cat /big"), data);
+}
+
+/// The same small workload on every layout the driver claims: revision 0, 128-byte
+/// inodes, 1/2/4 KiB blocks, no filetype feature.
+#[test]
+fn every_supported_layout() {
+    let layouts: [&[&str]; 6] = [
+        &[],
+        &["-b", "1024"],
+        &["-b", "2048"],
+        &["-I", "128"],
+        &["-r", "0"],
+        &["-O", "^filetype,^dir_index,^resize_inode,^ext_attr"],
+    ];
+    for opts in layouts {
+        let s = Scratch::new("layout");
+        let mut fs = Ext2Fs::open(device(mkfs(&s, 16, opts))).unwrap();
+        let d = fs.mkdir(ROOT_INO, b"d", 0o755, 1, 2).unwrap();
+        let mut rng = Rng::new(11);
+        let big = rng.bytes(3 << 20);
+        let f = fs.create(d, b"big", 0o100644, 0, 0).unwrap();
+        fs.write(f, 0, &big).unwrap();
+        for i in 0..40 {
+            let g = fs
+                .create(d, format!("f{i}").as_bytes(), 0o100644, 0, 0)
+                .unwrap();
+            fs.write(g, 0, format!("file {i}").as_bytes()).unwrap();
+        }
+        for i in (0..40).step_by(3) {
+            fs.unlink(d, format!("f{i}").as_bytes()).unwrap();
+        }
+        fs.rename(d, b"f1", ROOT_INO, b"moved").unwrap();
+        fs.symlink(ROOT_INO, b"link", b"d/big", 0, 0).unwrap();
+        fs.mknod(ROOT_INO, b"tty", 0o020620, (4, 1), 0, 5).unwrap();
+        fs.truncate(f, 1_000_000).unwrap();
+        let types: Vec<_> = fs
+            .readdir(ROOT_INO)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.file_type)
+            .collect();
+        let has_filetype = !opts.iter().any(|o| o.contains("^filetype")) && !opts.contains(&"0");
+        assert_eq!(types.iter().all(|t| t.is_some()), has_filetype, "{opts:?}");
+        let img = finish(&s, fs);
+        assert_eq!(debugfs(&img, "cat /moved"), b"file 1", "{opts:?}");
+        assert_eq!(debugfs(&img, "cat /d/big"), &big[..1_000_000], "{opts:?}");
+    }
 }
