@@ -72,18 +72,26 @@ impl<B: BlockDevice, S: LogStore> OverlayDevice<B, S> {
     pub fn open(base: B, mut store: S, image_id: &str) -> Result<OverlayDevice<B, S>, BlockError> {
         let block_size = base.block_size();
         let block_count = base.block_count();
+        let fresh = LogHeader::new(block_size, block_count, image_id)
+            .ok_or_else(|| overlay_err(format!("image id {image_id:?} is too long")))?;
         let len = store.size()?;
-        if len == 0 {
-            let header = LogHeader::new(block_size, block_count, image_id)
-                .ok_or_else(|| overlay_err(format!("image id {image_id:?} is too long")))?;
-            store.write_at(0, header.as_bytes())?;
+        let mut bytes = [0u8; HEADER_LEN as usize];
+        let present = len.min(HEADER_LEN) as usize;
+        store.read_at(0, &mut bytes[..present])?;
+        // A crash while the header was first written leaves a prefix of it (or zeros):
+        // such a log holds nothing yet and is started again. Anything else that is not a
+        // valid header is not ours to overwrite.
+        let torn_fresh = len <= HEADER_LEN
+            && (bytes[..present] == fresh.as_bytes()[..present]
+                || bytes[..present].iter().all(|&b| b == 0));
+        if len == 0 || (torn_fresh && LogHeader::parse(&bytes).is_none()) {
+            store.set_len(0)?;
+            store.write_at(0, fresh.as_bytes())?;
             store.sync()?;
         } else {
-            let mut bytes = [0u8; HEADER_LEN as usize];
             if len < HEADER_LEN {
                 return Err(overlay_err("the overlay is shorter than its header"));
             }
-            store.read_at(0, &mut bytes)?;
             let header = LogHeader::parse(&bytes)
                 .ok_or_else(|| overlay_err("the overlay header is damaged or not an overlay"))?;
             if header.image_id() != image_id {

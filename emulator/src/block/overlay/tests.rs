@@ -222,3 +222,28 @@ fn compaction_keeps_the_latest_blocks_only() {
     let dev = dev.compact_into(MemoryLogStore::new()).unwrap();
     assert_eq!(dev.log_len(), 128);
 }
+
+#[test]
+fn a_header_torn_at_creation_starts_over_but_foreign_files_are_refused() {
+    let fresh = OverlayDevice::open(base(), MemoryLogStore::new(), ID).unwrap();
+    let (_, store) = fresh.into_parts();
+    let header = store.bytes().to_vec();
+    for cut in [0usize, 1, 50, 127] {
+        let mut torn = MemoryLogStore::new();
+        torn.write_at(0, &header[..cut]).unwrap();
+        torn.sync().unwrap();
+        let mut dev = OverlayDevice::open(base(), torn, ID).unwrap();
+        dev.write_block(2, &block(2)).unwrap();
+        dev.flush().unwrap();
+    }
+    let mut zeros = MemoryLogStore::new();
+    zeros.write_at(0, &[0u8; 100]).unwrap();
+    assert!(OverlayDevice::open(base(), zeros, ID).is_ok());
+    let mut foreign = MemoryLogStore::new();
+    foreign.write_at(0, b"my notes").unwrap();
+    let err = OverlayDevice::open(base(), foreign.clone(), ID)
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("shorter than its header"), "{err}");
+    assert_eq!(foreign.bytes(), b"my notes");
+}
