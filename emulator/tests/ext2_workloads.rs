@@ -644,6 +644,9 @@ fn every_supported_layout() {
         fs.symlink(ROOT_INO, b"link", b"d/big", 0, 0).unwrap();
         fs.mknod(ROOT_INO, b"tty", 0o020620, (4, 1), 0, 5).unwrap();
         fs.truncate(f, 1_000_000).unwrap();
+        // Past 2 GiB: large_file goes on (a revision 0 filesystem becomes revision 1).
+        let huge = fs.create(ROOT_INO, b"huge", 0o100644, 0, 0).unwrap();
+        fs.write(huge, 3 << 30, b"end").unwrap();
         let types: Vec<_> = fs
             .readdir(ROOT_INO)
             .unwrap()
@@ -655,5 +658,7 @@ fn every_supported_layout() {
         let img = finish(&s, fs);
         assert_eq!(debugfs(&img, "cat /moved"), b"file 1", "{opts:?}");
         assert_eq!(debugfs(&img, "cat /d/big"), &big[..1_000_000], "{opts:?}");
+        let feats = String::from_utf8_lossy(&debugfs(&img, "features")).into_owned();
+        assert!(feats.contains("large_file"), "{opts:?}: {feats}");
     }
 }

@@ -121,7 +121,11 @@ impl<D: BlockDevice> Ext2Fs<D> {
             self.sb.feature_ro_compat =
                 (self.sb.feature_ro_compat.get() | ro_compat::LARGE_FILE).into();
             if self.sb.rev_level.get() == 0 {
+                // Features need revision 1, whose extra fields take the values revision 0
+                // implies (as Linux's ext2_update_dynamic_rev does).
                 self.sb.rev_level = 1.into();
+                self.sb.first_ino = 11.into();
+                self.sb.inode_size = 128.into();
             }
             self.sb_dirty = true;
         }
