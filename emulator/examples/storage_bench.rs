@@ -32,7 +32,7 @@ fn mkfs(mb: u64) -> Vec<u8> {
         .set_len(mb << 20)
         .unwrap();
     let ok = Command::new("mke2fs")
-        .args(["-q", "-F", "-t", "ext2"])
+        .args(["-q", "-F", "-t", "ext2", "-b", "4096"])
         .arg(&path)
         .status()
         .expect("mke2fs (e2fsprogs) is needed")

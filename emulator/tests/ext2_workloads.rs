@@ -149,6 +149,8 @@ fn truncate_frees_every_block_back() {
     assert_eq!(fs.statfs().free_blocks, free0);
     assert_eq!(fs.stat(ino).unwrap().blocks, 0);
     fs.truncate(ino, 12345).unwrap();
+    assert_eq!(fs.write(ino, 1 << 30, b"").unwrap(), 0);
+    assert_eq!(fs.stat(ino).unwrap().size, 12345);
     fs.write(ino, 20000, b"x").unwrap();
     finish(&s, fs);
 }
@@ -280,6 +282,17 @@ fn a_directory_of_ten_thousand_entries_grows_and_shrinks() {
     let grown = fs.stat(d).unwrap().size;
     assert!(grown > 40 * 4096, "{grown}");
     assert_eq!(fs.readdir(d).unwrap().len(), 10_002);
+    // Paged listing gives the same names, each once.
+    let mut paged = Vec::new();
+    let mut pos = Some(0);
+    while let Some(p) = pos {
+        let (page, next) = fs.readdir_from(d, p, 333).unwrap();
+        assert!(page.len() <= 333);
+        paged.extend(page.into_iter().map(|e| e.name));
+        pos = next;
+    }
+    let all: Vec<_> = fs.readdir(d).unwrap().into_iter().map(|e| e.name).collect();
+    assert_eq!(paged, all);
     assert!(fs.lookup(d, b"entry-with-a-longish-name-09999").is_ok());
     let img = finish(&s, fs);
     let listing = String::from_utf8_lossy(&debugfs(&img, "ls /big")).into_owned();
@@ -424,7 +437,20 @@ fn errors_for_bad_names_and_kinds() {
     assert_eq!(fs.rmdir(ROOT_INO, b"f"), Err(Ext2Error::NotDir));
     assert_eq!(fs.read(ROOT_INO, 0, &mut [0; 4]), Err(Ext2Error::IsDir));
     assert_eq!(Ext2Error::NotEmpty.errno(), 39);
-    finish(&s, fs);
+    fs.sync().unwrap();
+    let bytes = fs.into_device().into_bytes();
+    let mut ro = Ext2Fs::open_read_only(device(bytes.clone())).unwrap();
+    assert_eq!(
+        ro.create(ROOT_INO, b"g", 0o100644, 0, 0),
+        Err(Ext2Error::ReadOnly)
+    );
+    assert_eq!(ro.write(f, 0, b"x").unwrap_err().errno(), 30);
+    assert_eq!(ro.lookup(ROOT_INO, b"f").unwrap(), f);
+    assert_eq!(
+        ro.into_device().into_bytes(),
+        bytes,
+        "a read-only open writes nothing"
+    );
 }
 
 /// The same kind of workload through an overlay on a read-only base: the base never
@@ -503,4 +529,136 @@ fn reads_an_image_populated_by_mke2fs() {
     let img = finish(&s, fs);
     let ls = String::from_utf8_lossy(&debugfs(&img, "ls /many")).into_owned();
     assert!(ls.contains("new-entry") && !ls.contains("entry0100 "));
+}
+
+/// Files carrying extended attributes (in a shared xattr block, and in the inode) from
+/// `mke2fs -d`: deleting them releases the block exactly once.
+#[test]
+fn deleting_files_with_xattr_blocks() {
+    let s = Scratch::new("xattr");
+    let src = s.path("src");
+    std::fs::create_dir_all(&src).unwrap();
+    for name in ["a", "b", "small"] {
+        std::fs::write(src.join(name), name.as_bytes()).unwrap();
+    }
+    let set = |name: &str, len: usize| {
+        let ok = std::process::Command::new("python3")
+            .arg("-c")
+            .arg(format!(
+                "import os; os.setxattr({:?}, 'user.big', b'v' * {len})",
+                src.join(name).to_str().unwrap()
+            ))
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        ok
+    };
+    if !(set("a", 700) && set("b", 700) && set("small", 8)) {
+        eprintln!("skipped: this host cannot set user xattrs");
+        return;
+    }
+    let mut fs = Ext2Fs::open(device(mkfs(&s, 16, &["-d", src.to_str().unwrap()]))).unwrap();
+    let a = fs.lookup(ROOT_INO, b"a").unwrap();
+    assert_ne!(
+        fs.read_inode(a).unwrap().file_acl.get(),
+        0,
+        "mke2fs put the xattr in a block"
+    );
+    let free0 = fs.statfs().free_blocks;
+    fs.unlink(ROOT_INO, b"a").unwrap();
+    fs.unlink(ROOT_INO, b"small").unwrap();
+    let img = finish(&s, fs);
+    let mut fs = Ext2Fs::open(device(std::fs::read(&img).unwrap())).unwrap();
+    assert!(fs.statfs().free_blocks > free0);
+    fs.unlink(ROOT_INO, b"b").unwrap();
+    finish(&s, fs);
+}
+
+/// With a commit threshold, a buffering device is flushed between operations by the
+/// driver itself: memory stays bounded and every commit is a clean filesystem.
+#[test]
+fn automatic_commits_bound_pending_writes() {
+    let s = Scratch::new("autocommit");
+    let base = mkfs(&s, 64, &["-b", "4096"]);
+    let overlay = OverlayDevice::open(
+        MemoryDevice::from_bytes(4096, base.clone()),
+        MemoryLogStore::new(),
+        "sha256-auto",
+    )
+    .unwrap();
+    let mut fs = Ext2Fs::open(overlay).unwrap();
+    fs.set_commit_threshold(1 << 20);
+    let f = fs.create(ROOT_INO, b"big", 0o100644, 0, 0).unwrap();
+    let data: Vec<u8> = (0..20u32 << 20).map(|i| (i % 251) as u8).collect();
+    assert_eq!(fs.write(f, 0, &data).unwrap(), data.len());
+    for i in 0..50 {
+        fs.create(ROOT_INO, format!("small{i}").as_bytes(), 0o100644, 0, 0)
+            .map(|ino| fs.write(ino, 0, &[1u8; 100_000]))
+            .unwrap()
+            .unwrap();
+        assert!(fs.device().pending_bytes() < 6 << 20);
+    }
+    // Without a sync: what the automatic commits kept must be a clean filesystem.
+    let (base_dev, store) = fs.into_device().into_parts();
+    let crashed = store.crash(0, false);
+    let mut dev = OverlayDevice::open(base_dev, crashed, "sha256-auto").unwrap();
+    assert!(dev.recovery().transactions > 5);
+    let mut merged = vec![0u8; dev.size_bytes() as usize];
+    for (b, chunk) in merged.chunks_mut(4096).enumerate() {
+        dev.read_block(b as u64, chunk).unwrap();
+    }
+    let img = fsck_bytes(&s, "auto.img", &merged);
+    assert_eq!(debugfs(&img, "cat /big"), data);
+}
+
+/// The same small workload on every layout the driver claims: revision 0, 128-byte
+/// inodes, 1/2/4 KiB blocks, no filetype feature.
+#[test]
+fn every_supported_layout() {
+    let layouts: [&[&str]; 6] = [
+        &[],
+        &["-b", "1024"],
+        &["-b", "2048"],
+        &["-I", "128"],
+        &["-r", "0"],
+        &["-O", "^filetype,^dir_index,^resize_inode,^ext_attr"],
+    ];
+    for opts in layouts {
+        let s = Scratch::new("layout");
+        let mut fs = Ext2Fs::open(device(mkfs(&s, 16, opts))).unwrap();
+        let d = fs.mkdir(ROOT_INO, b"d", 0o755, 1, 2).unwrap();
+        let mut rng = Rng::new(11);
+        let big = rng.bytes(3 << 20);
+        let f = fs.create(d, b"big", 0o100644, 0, 0).unwrap();
+        fs.write(f, 0, &big).unwrap();
+        for i in 0..40 {
+            let g = fs
+                .create(d, format!("f{i}").as_bytes(), 0o100644, 0, 0)
+                .unwrap();
+            fs.write(g, 0, format!("file {i}").as_bytes()).unwrap();
+        }
+        for i in (0..40).step_by(3) {
+            fs.unlink(d, format!("f{i}").as_bytes()).unwrap();
+        }
+        fs.rename(d, b"f1", ROOT_INO, b"moved").unwrap();
+        fs.symlink(ROOT_INO, b"link", b"d/big", 0, 0).unwrap();
+        fs.mknod(ROOT_INO, b"tty", 0o020620, (4, 1), 0, 5).unwrap();
+        fs.truncate(f, 1_000_000).unwrap();
+        // Past 2 GiB: large_file goes on (a revision 0 filesystem becomes revision 1).
+        let huge = fs.create(ROOT_INO, b"huge", 0o100644, 0, 0).unwrap();
+        fs.write(huge, 3 << 30, b"end").unwrap();
+        let types: Vec<_> = fs
+            .readdir(ROOT_INO)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.file_type)
+            .collect();
+        let has_filetype = !opts.iter().any(|o| o.contains("^filetype")) && !opts.contains(&"0");
+        assert_eq!(types.iter().all(|t| t.is_some()), has_filetype, "{opts:?}");
+        let img = finish(&s, fs);
+        assert_eq!(debugfs(&img, "cat /moved"), b"file 1", "{opts:?}");
+        assert_eq!(debugfs(&img, "cat /d/big"), &big[..1_000_000], "{opts:?}");
+        let feats = String::from_utf8_lossy(&debugfs(&img, "features")).into_owned();
+        assert!(feats.contains("large_file"), "{opts:?}: {feats}");
+    }
 }

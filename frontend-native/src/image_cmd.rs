@@ -34,6 +34,14 @@ pub enum ImageAction {
         #[arg(long, short)]
         output: PathBuf,
     },
+    /// Rewrite the overlay keeping only the latest version of each block.
+    Compact {
+        /// A plain image file or a published image folder.
+        image: PathBuf,
+        /// The overlay file (default as for `merge`).
+        #[arg(long)]
+        overlay: Option<PathBuf>,
+    },
     /// Discard the overlay: the image reads as published again.
     Reset {
         /// A plain image file or a published image folder.
@@ -106,6 +114,18 @@ pub fn execute(action: ImageAction) -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        ImageAction::Compact { image, overlay } => {
+            match storage::image::compact(&image, overlay.as_deref()) {
+                Ok((before, after)) => {
+                    println!("overlay compacted: {before} -> {after} bytes");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("webvm: compact: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         ImageAction::Reset {
             image,
             overlay,

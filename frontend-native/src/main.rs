@@ -64,8 +64,8 @@ fn run_not_ready(profile_dir: &std::path::Path) -> ExitCode {
         ),
     }
     eprintln!(
-        "webvm: `run` cannot start a guest yet: the i386 CPU, the ext2 driver and the Linux \
-         personality are still being built (see docs/ARCHITECTURE.md, \"State of the work\")."
+        "webvm: `run` cannot start a guest yet: the i386 CPU and the Linux personality \
+         are still being built (see docs/ARCHITECTURE.md, \"State of the work\")."
     );
     ExitCode::from(2)
 }

@@ -2,8 +2,8 @@
 //! overlay log on disk). Owns only which blocks are kept; it never delays a write, so
 //! `flush` keeps exactly the inner device's meaning.
 
+use super::hash::BlockMap;
 use super::{BlockDevice, BlockError};
-use std::collections::HashMap;
 
 /// A cache of up to `capacity` blocks, evicted by the clock (second chance) policy.
 pub struct CachedDevice<D: BlockDevice> {
@@ -11,7 +11,7 @@ pub struct CachedDevice<D: BlockDevice> {
     capacity: usize,
     /// Slot contents: block number, data, referenced since the hand last passed.
     slots: Vec<(u64, Vec<u8>, bool)>,
-    index: HashMap<u64, usize>,
+    index: BlockMap<u64, usize>,
     hand: usize,
     hits: u64,
     misses: u64,
@@ -23,7 +23,7 @@ impl<D: BlockDevice> CachedDevice<D> {
             inner,
             capacity: capacity.max(1),
             slots: Vec::new(),
-            index: HashMap::new(),
+            index: BlockMap::default(),
             hand: 0,
             hits: 0,
             misses: 0,
@@ -118,6 +118,9 @@ impl<D: BlockDevice> BlockDevice for CachedDevice<D> {
     }
     fn flush(&mut self) -> Result<(), BlockError> {
         self.inner.flush()
+    }
+    fn pending_bytes(&self) -> u64 {
+        self.inner.pending_bytes()
     }
 }
 

@@ -12,6 +12,7 @@
 
 pub mod cache;
 pub mod chunked;
+pub mod hash;
 pub mod manifest;
 pub mod memory;
 pub mod overlay;
@@ -84,6 +85,12 @@ pub trait BlockDevice {
     /// `Ok`, those writes survive a crash of the host process.
     fn flush(&mut self) -> Result<(), BlockError>;
 
+    /// Bytes written but not yet made durable by `flush` (0 for devices that write
+    /// straight through). A filesystem uses it to commit before memory grows too much.
+    fn pending_bytes(&self) -> u64 {
+        0
+    }
+
     /// Size of the device in bytes.
     fn size_bytes(&self) -> u64 {
         self.block_count() * u64::from(self.block_size())
@@ -105,6 +112,9 @@ impl<T: BlockDevice + ?Sized> BlockDevice for Box<T> {
     }
     fn flush(&mut self) -> Result<(), BlockError> {
         (**self).flush()
+    }
+    fn pending_bytes(&self) -> u64 {
+        (**self).pending_bytes()
     }
 }
 

@@ -40,6 +40,12 @@ pub enum ImageError {
     },
     #[error("the output {0} is the image or its overlay")]
     OutputIsInput(PathBuf),
+    #[error("{path} has {actual} bytes, the manifest says {expected}")]
+    DiskSize {
+        path: PathBuf,
+        actual: u64,
+        expected: u64,
+    },
     #[error("the output {0} exists (remove it first)")]
     OutputExists(PathBuf),
 }
@@ -73,10 +79,16 @@ impl BaseImage {
             let disk = path.join("disk.ext2");
             let id = manifest.image_id.clone();
             let device: Box<dyn BlockDevice> = if disk.exists() {
-                Box::new(
-                    FileDevice::open_with_block_size(&disk, manifest.block_size)
-                        .map_err(io(&disk))?,
-                )
+                let dev = FileDevice::open_with_block_size(&disk, manifest.block_size)
+                    .map_err(io(&disk))?;
+                if dev.size_bytes() != manifest.size {
+                    return Err(ImageError::DiskSize {
+                        path: disk,
+                        actual: dev.size_bytes(),
+                        expected: manifest.size,
+                    });
+                }
+                Box::new(dev)
             } else {
                 Box::new(ChunkedDevice::new(
                     manifest,
@@ -204,6 +216,36 @@ pub fn merge(
         blocks_from_overlay: from_overlay,
         transactions,
     })
+}
+
+/// Rewrites the overlay of `image` keeping only the latest version of each block.
+/// The new log is written beside the old one, synced, then renamed over it: a crash
+/// leaves either the old or the new log, both complete. Returns (old, new) sizes.
+pub fn compact(image: &Path, overlay: Option<&Path>) -> Result<(u64, u64), ImageError> {
+    let base = BaseImage::open(image)?;
+    let overlay_path = overlay
+        .map(Path::to_path_buf)
+        .unwrap_or(base.default_overlay);
+    let store = FileLogStore::open_existing(&overlay_path).map_err(io(&overlay_path))?;
+    let old = OverlayDevice::open(base.device, store, &base.id)?;
+    let before = old.log_len();
+    let mut tmp = overlay_path.as_os_str().to_owned();
+    tmp.push(".compacting");
+    let tmp = PathBuf::from(tmp);
+    let _ = fs::remove_file(&tmp);
+    let new_store = FileLogStore::open(&tmp).map_err(io(&tmp))?;
+    let new = match old.compact_into(new_store) {
+        Ok(n) => n,
+        Err(e) => {
+            let _ = fs::remove_file(&tmp);
+            return Err(e.into());
+        }
+    };
+    let after = new.log_len();
+    drop(new);
+    fs::rename(&tmp, &overlay_path).map_err(io(&overlay_path))?;
+    sync_parent(&overlay_path)?;
+    Ok((before, after))
 }
 
 /// Discards the overlay of `image`. Refuses a file that is not an overlay, and (unless

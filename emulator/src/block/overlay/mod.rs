@@ -1,5 +1,5 @@
 //! The overlay: a read-only base device plus the blocks the user wrote, kept in a
-//! crash-safe append-only log (see [`format`] and `docs/storage.md`).
+//! crash-safe append-only log (see [`format`](mod@format) and `docs/storage.md`).
 //!
 //! Owns the block index, the transaction that is being built between two flushes and
 //! recovery when a log is opened. The bytes of the log live behind [`LogStore`], which a
@@ -15,9 +15,10 @@ mod memory_store;
 
 pub use memory_store::MemoryLogStore;
 
+use super::hash::BlockMap;
 use super::{check_access, BlockDevice, BlockError};
 use format::{LogHeader, RecordHeader, HEADER_LEN, KIND_BLOCK, KIND_COMMIT, RECORD_LEN};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use zerocopy::{FromBytes, IntoBytes};
 
 /// Where an overlay log's bytes are kept. Offsets are 64-bit; the store never
@@ -50,7 +51,7 @@ pub struct OverlayDevice<B: BlockDevice, S: LogStore> {
     store: S,
     image_id: String,
     /// Committed blocks: block number to the offset of its data in the log.
-    index: HashMap<u64, u64>,
+    index: BlockMap<u64, u64>,
     /// Written but not yet flushed.
     dirty: BTreeMap<u64, Vec<u8>>,
     /// End of the last complete transaction in the log.
@@ -71,18 +72,26 @@ impl<B: BlockDevice, S: LogStore> OverlayDevice<B, S> {
     pub fn open(base: B, mut store: S, image_id: &str) -> Result<OverlayDevice<B, S>, BlockError> {
         let block_size = base.block_size();
         let block_count = base.block_count();
+        let fresh = LogHeader::new(block_size, block_count, image_id)
+            .ok_or_else(|| overlay_err(format!("image id {image_id:?} is too long")))?;
         let len = store.size()?;
-        if len == 0 {
-            let header = LogHeader::new(block_size, block_count, image_id)
-                .ok_or_else(|| overlay_err(format!("image id {image_id:?} is too long")))?;
-            store.write_at(0, header.as_bytes())?;
+        let mut bytes = [0u8; HEADER_LEN as usize];
+        let present = len.min(HEADER_LEN) as usize;
+        store.read_at(0, &mut bytes[..present])?;
+        // A crash while the header was first written leaves a prefix of it (or zeros):
+        // such a log holds nothing yet and is started again. Anything else that is not a
+        // valid header is not ours to overwrite.
+        let torn_fresh = len <= HEADER_LEN
+            && (bytes[..present] == fresh.as_bytes()[..present]
+                || bytes[..present].iter().all(|&b| b == 0));
+        if len == 0 || (torn_fresh && LogHeader::parse(&bytes).is_none()) {
+            store.set_len(0)?;
+            store.write_at(0, fresh.as_bytes())?;
             store.sync()?;
         } else {
-            let mut bytes = [0u8; HEADER_LEN as usize];
             if len < HEADER_LEN {
                 return Err(overlay_err("the overlay is shorter than its header"));
             }
-            store.read_at(0, &mut bytes)?;
             let header = LogHeader::parse(&bytes)
                 .ok_or_else(|| overlay_err("the overlay header is damaged or not an overlay"))?;
             if header.image_id() != image_id {
@@ -102,7 +111,7 @@ impl<B: BlockDevice, S: LogStore> OverlayDevice<B, S> {
             base,
             store,
             image_id: image_id.to_string(),
-            index: HashMap::new(),
+            index: BlockMap::default(),
             dirty: BTreeMap::new(),
             end: HEADER_LEN,
             seq: 0,
@@ -207,6 +216,59 @@ impl<B: BlockDevice, S: LogStore> OverlayDevice<B, S> {
         (self.base, self.store)
     }
 
+    /// Rewrites the overlay into `new` (an empty store) as one transaction holding only
+    /// the latest version of each written block, and returns the device over it. Pending
+    /// writes are flushed into the old log first. On error the old log is untouched and
+    /// complete (reopen it); the caller replaces the old log by the new one atomically
+    /// (natively: rename) only after this returns `Ok`.
+    pub fn compact_into<S2: LogStore>(
+        mut self,
+        mut new: S2,
+    ) -> Result<OverlayDevice<B, S2>, BlockError> {
+        self.flush()?;
+        if new.size()? != 0 {
+            return Err(overlay_err("the store to compact into is not empty"));
+        }
+        let block_size = self.base.block_size();
+        let header = LogHeader::new(block_size, self.base.block_count(), &self.image_id)
+            .ok_or_else(|| overlay_err("image id too long"))?;
+        new.write_at(0, header.as_bytes())?;
+        let mut blocks: Vec<(u64, u64)> = self.index.iter().map(|(&b, &o)| (b, o)).collect();
+        blocks.sort_unstable();
+        let mut index = BlockMap::default();
+        index.reserve(blocks.len());
+        let mut data = vec![0u8; block_size as usize];
+        let mut bytes = Vec::with_capacity(1 << 20);
+        let mut at = HEADER_LEN;
+        let seq = if blocks.is_empty() { 0 } else { 1 };
+        for &(block, off) in &blocks {
+            self.store.read_at(off, &mut data)?;
+            index.insert(block, at + bytes.len() as u64 + RECORD_LEN);
+            format::encode_block(&mut bytes, seq, block, &data);
+            if bytes.len() >= 1 << 20 {
+                new.write_at(at, &bytes)?;
+                at += bytes.len() as u64;
+                bytes.clear();
+            }
+        }
+        if seq == 1 {
+            format::encode_commit(&mut bytes, seq, blocks.len() as u64);
+        }
+        new.write_at(at, &bytes)?;
+        at += bytes.len() as u64;
+        new.sync()?;
+        Ok(OverlayDevice {
+            base: self.base,
+            store: new,
+            image_id: self.image_id,
+            index,
+            dirty: BTreeMap::new(),
+            end: at,
+            seq,
+            recovery: Recovery::default(),
+        })
+    }
+
     /// The log's store.
     pub fn store_mut(&mut self) -> &mut S {
         &mut self.store
@@ -230,6 +292,9 @@ impl<B: BlockDevice, S: LogStore> BlockDevice for OverlayDevice<B, S> {
         } else {
             self.base.read_block(block, buf)
         }
+    }
+    fn pending_bytes(&self) -> u64 {
+        self.dirty_bytes()
     }
     fn write_block(&mut self, block: u64, buf: &[u8]) -> Result<(), BlockError> {
         check_access(block, buf.len(), self.block_size(), self.block_count())?;

@@ -146,3 +146,104 @@ fn a_transaction_larger_than_one_write_piece_round_trips() {
         assert_eq!(buf, vec![(b % 251) as u8; 4096]);
     }
 }
+
+#[test]
+fn a_damaged_log_never_panics_and_keeps_a_prefix_of_transactions() {
+    let mut dev = OverlayDevice::open(base(), MemoryLogStore::new(), ID).unwrap();
+    for t in 0..6u8 {
+        dev.write_block(u64::from(t), &block(t + 1)).unwrap();
+        dev.write_block(40, &block(t + 100)).unwrap();
+        dev.flush().unwrap();
+    }
+    let (_, store) = dev.into_parts();
+    let clean = store.bytes().to_vec();
+    let mut seed = 0x1234_5678_9abc_def1u64;
+    for _ in 0..2000 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let mut bytes = clean.clone();
+        let at = (seed as usize >> 8) % bytes.len();
+        bytes[at] ^= (seed as u8) | 1;
+        let mut s = MemoryLogStore::new();
+        s.write_at(0, &bytes).unwrap();
+        s.sync().unwrap();
+        match OverlayDevice::open(base(), s, ID) {
+            Err(_) => assert!(at < 128, "only a damaged header refuses the log"),
+            Ok(mut dev) => {
+                // Transactions before the damaged one are intact, later ones are gone.
+                let kept = dev.recovery().transactions;
+                assert!(kept < 6);
+                let mut buf = block(0);
+                dev.read_block(40, &mut buf).unwrap();
+                let expected = if kept == 0 {
+                    base().as_bytes()[40 * 512..41 * 512].to_vec()
+                } else {
+                    block(kept as u8 - 1 + 100)
+                };
+                assert_eq!(buf, expected);
+            }
+        }
+    }
+}
+
+#[test]
+fn compaction_keeps_the_latest_blocks_only() {
+    let mut dev = OverlayDevice::open(base(), MemoryLogStore::new(), ID).unwrap();
+    for round in 0..20u8 {
+        for b in 0..5u64 {
+            dev.write_block(b, &block(round + b as u8)).unwrap();
+        }
+        dev.flush().unwrap();
+    }
+    dev.write_block(9, &block(99)).unwrap(); // pending: flushed by compaction
+    let before = dev.log_len();
+    let dev = dev.compact_into(MemoryLogStore::new()).unwrap();
+    assert!(dev.log_len() < before / 10, "{} vs {before}", dev.log_len());
+    let (_, store) = dev.into_parts();
+    let mut dev = OverlayDevice::open(base(), store, ID).unwrap();
+    assert_eq!(dev.recovery().transactions, 1);
+    let mut buf = block(0);
+    for b in 0..5u64 {
+        dev.read_block(b, &mut buf).unwrap();
+        assert_eq!(buf, block(19 + b as u8));
+    }
+    dev.read_block(9, &mut buf).unwrap();
+    assert_eq!(buf, block(99));
+    // New commits go on after the compacted one.
+    dev.write_block(1, &block(7)).unwrap();
+    dev.flush().unwrap();
+    let (_, store) = dev.into_parts();
+    let mut dev = OverlayDevice::open(base(), store, ID).unwrap();
+    dev.read_block(1, &mut buf).unwrap();
+    assert_eq!(buf, block(7));
+    // An empty overlay compacts to a bare header.
+    let dev = OverlayDevice::open(base(), MemoryLogStore::new(), ID).unwrap();
+    let dev = dev.compact_into(MemoryLogStore::new()).unwrap();
+    assert_eq!(dev.log_len(), 128);
+}
+
+#[test]
+fn a_header_torn_at_creation_starts_over_but_foreign_files_are_refused() {
+    let fresh = OverlayDevice::open(base(), MemoryLogStore::new(), ID).unwrap();
+    let (_, store) = fresh.into_parts();
+    let header = store.bytes().to_vec();
+    for cut in [0usize, 1, 50, 127] {
+        let mut torn = MemoryLogStore::new();
+        torn.write_at(0, &header[..cut]).unwrap();
+        torn.sync().unwrap();
+        let mut dev = OverlayDevice::open(base(), torn, ID).unwrap();
+        dev.write_block(2, &block(2)).unwrap();
+        dev.flush().unwrap();
+    }
+    let mut zeros = MemoryLogStore::new();
+    zeros.write_at(0, &[0u8; 100]).unwrap();
+    assert!(OverlayDevice::open(base(), zeros, ID).is_ok());
+    let mut foreign = MemoryLogStore::new();
+    foreign.write_at(0, b"my notes").unwrap();
+    let err = OverlayDevice::open(base(), foreign.clone(), ID)
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("shorter than its header"), "{err}");
+    assert_eq!(foreign.bytes(), b"my notes");
+}

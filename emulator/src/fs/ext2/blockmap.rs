@@ -91,7 +91,7 @@ impl<D: BlockDevice> Ext2Fs<D> {
                 self.check_block(blk)?;
                 level.1.resize(self.geo.block_size as usize, 0);
                 let mut buf = std::mem::take(&mut level.1);
-                let read = self.read_block(blk, &mut buf);
+                let read = self.read_meta_block(blk, &mut buf);
                 let level = &mut cache.levels[depth];
                 level.1 = buf;
                 if let Err(e) = read {
@@ -149,7 +149,7 @@ impl<D: BlockDevice> Ext2Fs<D> {
         let last = indices.len().saturating_sub(1);
         for (depth, &i) in indices.iter().enumerate() {
             self.check_block(blk)?;
-            self.read_block(blk, &mut buf)?;
+            self.read_meta_block(blk, &mut buf)?;
             let child = ptr_at(&buf, i);
             if child != 0 {
                 blk = child;
@@ -214,7 +214,7 @@ impl<D: BlockDevice> Ext2Fs<D> {
         let p = self.ptrs_per_block();
         let child_span = p.pow(level - 1);
         let mut buf = self.block_buf();
-        self.read_block(blk, &mut buf)?;
+        self.read_meta_block(blk, &mut buf)?;
         let mut changed = false;
         for i in 0..p as usize {
             let child = ptr_at(&buf, i);

@@ -59,13 +59,36 @@ impl<D: BlockDevice> Ext2Fs<D> {
 
     /// Writes `data` at `offset`, growing the file as needed. Returns the bytes written:
     /// fewer than asked only when the disk filled up part way (none gives `NoSpace`).
+    /// A large write is done in pieces, each a complete operation, so that automatic
+    /// commits can happen between them.
     pub fn write(&mut self, ino: u32, offset: u64, data: &[u8]) -> Result<usize> {
+        const PIECE: usize = 4 << 20;
+        let mut done = 0;
+        loop {
+            let end = (done + PIECE).min(data.len());
+            let piece = &data[done..end];
+            let n = match self.write_piece(ino, offset + done as u64, piece) {
+                Ok(n) => n,
+                Err(e) if done == 0 => return Err(e),
+                Err(_) => return Ok(done),
+            };
+            done += n;
+            if n < piece.len() || done == data.len() {
+                return Ok(done);
+            }
+        }
+    }
+
+    fn write_piece(&mut self, ino: u32, offset: u64, data: &[u8]) -> Result<usize> {
         self.mutate(|fs| {
             let mut inode = fs.live_inode(ino)?;
             match inode.file_type() {
                 Some(FileType::Directory) => return Err(Ext2Error::IsDir),
                 Some(FileType::Regular) => {}
                 _ => return Err(Ext2Error::Invalid("not a regular file")),
+            }
+            if data.is_empty() {
+                return Ok(0);
             }
             let end = offset
                 .checked_add(data.len() as u64)
@@ -98,7 +121,11 @@ impl<D: BlockDevice> Ext2Fs<D> {
             self.sb.feature_ro_compat =
                 (self.sb.feature_ro_compat.get() | ro_compat::LARGE_FILE).into();
             if self.sb.rev_level.get() == 0 {
+                // Features need revision 1, whose extra fields take the values revision 0
+                // implies (as Linux's ext2_update_dynamic_rev does).
                 self.sb.rev_level = 1.into();
+                self.sb.first_ino = 11.into();
+                self.sb.inode_size = 128.into();
             }
             self.sb_dirty = true;
         }

@@ -7,8 +7,9 @@
 
 use super::error::{corrupt, Ext2Error, Result};
 use super::group::{GroupDescriptor, GROUP_DESC_SIZE};
-use super::inode::{FileType, Inode};
+use super::inode::{FileType, Inode, InodeExtra};
 use super::superblock::{Geometry, Superblock, SUPERBLOCK_OFFSET};
+use crate::block::hash::BlockMap;
 use crate::block::{read_at, write_at, BlockDevice};
 use std::collections::{BTreeSet, HashMap};
 use zerocopy::{FromBytes, IntoBytes};
@@ -29,7 +30,18 @@ pub struct Ext2Fs<D: BlockDevice> {
     /// Bitmap blocks read during the current operation: content and whether changed.
     /// Written back and dropped by `finish`.
     pub(super) bitmaps: HashMap<u32, (Vec<u8>, bool)>,
+    /// Recently read metadata blocks (inode tables, pointer blocks), kept coherent by
+    /// `write_block`, through which every write of the filesystem goes.
+    meta: BlockMap<u32, Vec<u8>>,
+    /// Commit (flush the device) after an operation once this many bytes are pending.
+    commit_threshold: u64,
 }
+
+/// Default for [`Ext2Fs::set_commit_threshold`].
+pub const DEFAULT_COMMIT_THRESHOLD: u64 = 64 << 20;
+
+/// Metadata blocks kept by an open filesystem before the cache is emptied.
+const META_CACHE_BLOCKS: usize = 512;
 
 /// Attributes of an inode, as `stat` reports them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,7 +130,16 @@ impl<D: BlockDevice> Ext2Fs<D> {
             now,
             held: HashMap::new(),
             bitmaps: HashMap::new(),
+            meta: BlockMap::default(),
+            commit_threshold: DEFAULT_COMMIT_THRESHOLD,
         })
+    }
+
+    /// Commits on its own, between two operations, once the device holds this many
+    /// bytes not yet flushed (`u64::MAX`: only on `sync`). Bounds the memory a buffering
+    /// device (the overlay) uses; every such commit is a consistent filesystem too.
+    pub fn set_commit_threshold(&mut self, bytes: u64) {
+        self.commit_threshold = bytes;
     }
 
     /// Sets the time used for timestamps from now on (seconds since the epoch).
@@ -151,6 +172,13 @@ impl<D: BlockDevice> Ext2Fs<D> {
         self.finish()?;
         self.dev.flush()?;
         Ok(())
+    }
+
+    /// The guest's `fsync`/`fdatasync` of one file: a whole-filesystem commit (see
+    /// [`Ext2Fs::sync`]), which is at least what POSIX asks.
+    pub fn fsync(&mut self, ino: u32) -> Result<()> {
+        self.live_inode(ino)?;
+        self.sync()
     }
 
     pub fn statfs(&self) -> StatFs {
@@ -210,6 +238,8 @@ impl<D: BlockDevice> Ext2Fs<D> {
         self.dirty_groups.clear();
         if self.sb_dirty {
             self.sb.wtime = self.now.into();
+            let bs = u64::from(self.geo.block_size);
+            self.meta.remove(&((SUPERBLOCK_OFFSET / bs) as u32));
             write_at(&mut self.dev, SUPERBLOCK_OFFSET, self.sb.as_bytes())?;
             self.sb_dirty = false;
         }
@@ -224,6 +254,13 @@ impl<D: BlockDevice> Ext2Fs<D> {
         let written = self.finish();
         let value = result?;
         written?;
+        if self.dev.pending_bytes() >= self.commit_threshold {
+            // The operation is done either way; a failed commit leaves the writes
+            // pending, and the next commit or `sync` retries and reports.
+            if let Err(e) = self.dev.flush() {
+                log::warn!("ext2: automatic commit failed: {e}");
+            }
+        }
         Ok(value)
     }
 
@@ -253,6 +290,13 @@ impl<D: BlockDevice> Ext2Fs<D> {
         if u64::from(blk) >= self.geo.blocks_count {
             return Err(corrupt(format!("block {blk} is outside the filesystem")));
         }
+        if let Some(cached) = self.meta.get_mut(&blk) {
+            if cached.len() == buf.len() {
+                cached.copy_from_slice(buf);
+            } else {
+                self.meta.remove(&blk);
+            }
+        }
         write_at(
             &mut self.dev,
             u64::from(blk) * u64::from(self.geo.block_size),
@@ -261,46 +305,71 @@ impl<D: BlockDevice> Ext2Fs<D> {
         Ok(())
     }
 
+    /// Reads a metadata block through the metadata cache.
+    pub(super) fn read_meta_block(&mut self, blk: u32, buf: &mut [u8]) -> Result<()> {
+        if let Some(cached) = self.meta.get(&blk) {
+            if cached.len() == buf.len() {
+                buf.copy_from_slice(cached);
+                return Ok(());
+            }
+        }
+        self.read_block(blk, buf)?;
+        if buf.len() == self.geo.block_size as usize {
+            if self.meta.len() >= META_CACHE_BLOCKS {
+                self.meta.clear();
+            }
+            self.meta.insert(blk, buf.to_vec());
+        }
+        Ok(())
+    }
+
     pub(super) fn block_buf(&self) -> Vec<u8> {
         vec![0u8; self.geo.block_size as usize]
     }
 
-    fn inode_offset(&self, ino: u32) -> Result<u64> {
+    /// The inode table block holding inode `ino`, and its offset in that block.
+    fn inode_location(&self, ino: u32) -> Result<(u32, usize)> {
         if ino == 0 || ino > self.geo.inodes_count {
             return Err(corrupt(format!("inode number {ino} out of range")));
         }
         let group = (ino - 1) / self.geo.inodes_per_group;
         let index = (ino - 1) % self.geo.inodes_per_group;
-        let table = u64::from(self.groups[group as usize].inode_table.get());
-        Ok(table * u64::from(self.geo.block_size)
-            + u64::from(index) * u64::from(self.geo.inode_size))
+        let table = self.groups[group as usize].inode_table.get();
+        let byte = u64::from(index) * u64::from(self.geo.inode_size);
+        let bs = u64::from(self.geo.block_size);
+        Ok((table + (byte / bs) as u32, (byte % bs) as usize))
     }
 
     /// Reads inode `ino` as stored.
     pub fn read_inode(&mut self, ino: u32) -> Result<Inode> {
-        let off = self.inode_offset(ino)?;
-        let mut raw = [0u8; 128];
-        read_at(&mut self.dev, off, &mut raw)?;
-        Inode::read_from_bytes(&raw).map_err(|_| corrupt("inode"))
+        let (blk, off) = self.inode_location(ino)?;
+        let mut buf = self.block_buf();
+        self.read_meta_block(blk, &mut buf)?;
+        Inode::read_from_bytes(&buf[off..off + 128]).map_err(|_| corrupt("inode"))
     }
 
     pub(super) fn write_inode(&mut self, ino: u32, inode: &Inode) -> Result<()> {
-        let off = self.inode_offset(ino)?;
-        write_at(&mut self.dev, off, inode.as_bytes())?;
-        Ok(())
+        let (blk, off) = self.inode_location(ino)?;
+        let mut buf = self.block_buf();
+        self.read_meta_block(blk, &mut buf)?;
+        buf[off..off + 128].copy_from_slice(inode.as_bytes());
+        self.write_block(blk, &buf)
     }
 
     /// Writes a fresh inode, clearing the whole on-disk slot (extra space included).
     pub(super) fn write_new_inode(&mut self, ino: u32, inode: &Inode) -> Result<()> {
-        let off = self.inode_offset(ino)?;
-        let mut raw = vec![0u8; self.geo.inode_size as usize];
-        raw[..128].copy_from_slice(inode.as_bytes());
-        if raw.len() >= 160 {
-            // i_extra_isize: the 32 bytes of extra fields Linux uses, zeroed.
-            raw[128..130].copy_from_slice(&32u16.to_le_bytes());
+        let (blk, off) = self.inode_location(ino)?;
+        let size = self.geo.inode_size as usize;
+        let mut buf = self.block_buf();
+        self.read_meta_block(blk, &mut buf)?;
+        let slot = &mut buf[off..off + size];
+        slot.fill(0);
+        slot[..128].copy_from_slice(inode.as_bytes());
+        if let Ok((extra, _)) = InodeExtra::mut_from_prefix(&mut slot[128..]) {
+            // Claim the extra fields Linux uses (all zero), as Linux does.
+            extra.extra_isize = (std::mem::size_of::<InodeExtra>() as u16).into();
         }
-        write_at(&mut self.dev, off, &raw)?;
-        Ok(())
+        self.write_block(blk, &buf)
     }
 
     /// Reads an inode that must be in use (links or held open).

@@ -59,6 +59,23 @@ pub struct Inode {
 }
 const _: () = assert!(std::mem::size_of::<Inode>() == 128);
 
+/// The fields after the first 128 bytes of a large inode (`inode_size` > 128), as far
+/// as Linux uses them; `extra_isize` says how many of these bytes are in use.
+#[derive(Debug, Clone, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct InodeExtra {
+    pub extra_isize: U16,
+    pub checksum_hi: U16,
+    pub ctime_extra: U32,
+    pub mtime_extra: U32,
+    pub atime_extra: U32,
+    pub crtime: U32,
+    pub crtime_extra: U32,
+    pub version_hi: U32,
+    pub projid: U32,
+}
+const _: () = assert!(std::mem::size_of::<InodeExtra>() == 32);
+
 /// What an inode is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileType {

@@ -14,16 +14,20 @@
 
 mod alloc;
 mod blockmap;
-pub mod dir;
+mod directory;
+pub mod dirent;
 pub mod error;
 mod file;
 mod fs;
 pub mod group;
 pub mod inode;
 mod namei;
+mod release;
+mod rename;
 pub mod superblock;
+pub mod xattr;
 
+pub use directory::{DirEntryInfo, LINK_MAX};
 pub use error::{Ext2Error, Result};
-pub use fs::{Ext2Fs, Stat, StatFs};
+pub use fs::{Ext2Fs, Stat, StatFs, DEFAULT_COMMIT_THRESHOLD};
 pub use inode::{FileType, ROOT_INO};
-pub use namei::{DirEntryInfo, LINK_MAX};

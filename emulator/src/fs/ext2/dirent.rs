@@ -104,15 +104,24 @@ pub fn put_entry(
     block[offset + DIRENT_HEADER..offset + DIRENT_HEADER + name.len()].copy_from_slice(name);
 }
 
+/// Rewrites the fixed part of the entry at `offset` with `change`.
+fn update_entry(block: &mut [u8], offset: usize, change: impl FnOnce(&mut DirEntry)) {
+    if let Ok((head, _)) = DirEntry::mut_from_prefix(&mut block[offset..]) {
+        change(head);
+    }
+}
+
 /// Changes only the inode and type of the entry at `offset`.
 pub fn set_target(block: &mut [u8], offset: usize, inode: u32, file_type: u8) {
-    block[offset..offset + 4].copy_from_slice(&inode.to_le_bytes());
-    block[offset + 7] = file_type;
+    update_entry(block, offset, |e| {
+        e.inode = inode.into();
+        e.file_type = file_type;
+    });
 }
 
 /// Changes only the record length of the entry at `offset`.
 pub fn set_rec_len(block: &mut [u8], offset: usize, rec_len: usize) {
-    block[offset + 4..offset + 6].copy_from_slice(&(rec_len as u16).to_le_bytes());
+    update_entry(block, offset, |e| e.rec_len = (rec_len as u16).into());
 }
 
 #[cfg(test)]
