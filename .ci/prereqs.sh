@@ -16,7 +16,7 @@ fi
 # comparisons, and the C toolchain some crates need.
 APT_PACKAGES=(
   build-essential pkg-config curl ca-certificates git
-  debootstrap e2fsprogs dpkg-dev
+  debootstrap e2fsprogs dpkg-dev python3
   gcc-multilib g++-multilib
   qemu-user
 )
