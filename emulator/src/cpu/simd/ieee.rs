@@ -184,6 +184,23 @@ fn classify(fmt: Format, bits: u64) -> Class {
     }
 }
 
+/// Sign, exponent and significand (`sig * 2^exp`) of a normal number; `None` for zeros,
+/// denormals, infinities and NaNs. The fast paths start here: DAZ and DE cannot apply.
+#[inline(always)]
+fn normal_parts(fmt: Format, bits: u64) -> Option<(bool, i32, u64)> {
+    let field = (bits & fmt.exp_mask()) >> fmt.frac_bits;
+    let max_field = (1u64 << fmt.exp_bits) - 1;
+    if field.wrapping_sub(1) < max_field - 1 {
+        Some((
+            fmt.is_negative(bits),
+            field as i32 - fmt.bias() - fmt.frac_bits as i32,
+            (bits & fmt.frac_mask()) | (1 << fmt.frac_bits),
+        ))
+    } else {
+        None
+    }
+}
+
 /// Applies DAZ to an input: a denormal becomes a zero of the same sign.
 #[inline]
 pub fn daz(fmt: Format, bits: u64, ctl: Control) -> u64 {
@@ -196,99 +213,102 @@ pub fn daz(fmt: Format, bits: u64, ctl: Control) -> u64 {
 
 /// Rounds `sig >> shift` to an integer in `rounding`; returns it and whether bits were lost.
 #[inline]
-fn round_shift(sig: u128, shift: u32, sign: bool, rounding: Rounding) -> (u128, bool) {
+fn round_shift(sig: u64, shift: u32, sign: bool, rounding: Rounding) -> (u64, bool) {
     if shift == 0 {
         return (sig, false);
     }
-    let (kept, rest, half_cmp) = if shift > 128 {
-        (
-            0,
-            sig,
-            if sig == 0 {
-                Ordering::Equal
-            } else {
-                Ordering::Less
-            },
-        )
-    } else if shift == 128 {
-        (0, sig, sig.cmp(&(1u128 << 127)))
+    let (kept, rest, half) = if shift >= 64 {
+        // Everything is below the rounding point; only at 64 can it reach one half.
+        (0, sig, if shift == 64 { 1u64 << 63 } else { u64::MAX })
     } else {
-        let rest = sig & ((1u128 << shift) - 1);
-        (sig >> shift, rest, rest.cmp(&(1u128 << (shift - 1))))
+        (
+            sig >> shift,
+            sig & ((1u64 << shift) - 1),
+            1u64 << (shift - 1),
+        )
     };
     if rest == 0 {
         return (kept, false);
     }
     let up = match rounding {
-        Rounding::NearestEven => {
-            half_cmp == Ordering::Greater || (half_cmp == Ordering::Equal && kept & 1 == 1)
-        }
+        Rounding::NearestEven => rest > half || (rest == half && kept & 1 == 1),
         Rounding::Down => sign,
         Rounding::Up => !sign,
         Rounding::TowardZero => false,
     };
-    (kept + up as u128, true)
+    (kept + up as u64, true)
+}
+
+/// Folds a wide significand into 63 bits, keeping lost bits as a sticky bit 0.
+#[inline]
+fn jam_to_u64(exp: i32, sig: u128) -> (i32, u64) {
+    if sig >> 63 == 0 {
+        return (exp, sig as u64);
+    }
+    let shift = 128 - sig.leading_zeros() - 63;
+    let sticky = (sig & ((1u128 << shift) - 1) != 0) as u64;
+    (exp + shift as i32, (sig >> shift) as u64 | sticky)
 }
 
 /// Rounds the exact value `(-1)^sign * sig * 2^exp` (inexactness below the rounding point
-/// may be folded into bit 0 of `sig`) into `fmt`, with overflow, underflow, FTZ and
-/// precision handling.
-pub fn round_pack(fmt: Format, sign: bool, exp: i32, sig: u128, ctl: Control) -> (u64, Exceptions) {
+/// may be folded into bit 0 of `sig`, which must then have at least P + 2 bits) into
+/// `fmt`, with overflow, underflow, FTZ and precision handling.
+pub fn round_pack(fmt: Format, sign: bool, exp: i32, sig: u64, ctl: Control) -> (u64, Exceptions) {
     if sig == 0 {
         return (fmt.zero(sign), Exceptions::NONE);
     }
     let frac = fmt.frac_bits as i32;
-    let msb = 127 - sig.leading_zeros() as i32;
+    let msb = 63 - sig.leading_zeros() as i32;
     let lead_exp = exp.saturating_add(msb);
     let emin = fmt.emin();
     let target_exp = lead_exp.max(emin);
     // Exponent of the unit in the last place of the result.
     let ulp_exp = target_exp - frac;
     let (mag, inexact) = if ulp_exp >= exp {
-        round_shift(sig, (ulp_exp - exp).min(200) as u32, sign, ctl.rounding)
+        round_shift(sig, (ulp_exp - exp).min(100) as u32, sign, ctl.rounding)
     } else {
         // Exact: the value has fewer significant bits than the format holds.
         (sig << ((exp - ulp_exp) as u32), false)
-    };
-    // Tininess after rounding: round to the format's precision with an unbounded
-    // exponent and see whether the result is still below the smallest normal.
-    let (tiny, inexact_unbounded) = if lead_exp < emin {
-        let unbounded_shift = (lead_exp - frac - exp).max(0) as u32;
-        let (m, lost) = round_shift(sig, unbounded_shift, sign, ctl.rounding);
-        (!(lead_exp == emin - 1 && m >> (frac + 1) != 0), lost)
-    } else {
-        (false, inexact)
     };
     let mut flags = Exceptions::NONE;
     if inexact {
         flags |= Exceptions::PRECISION;
     }
-    if tiny {
-        if !ctl.underflow_masked {
-            // Unmasked underflow traps on any tiny result; no result is written, and PE
-            // reports whether the exponent-unbounded result was inexact.
-            let pe = if inexact_unbounded {
-                Exceptions::PRECISION
-            } else {
-                Exceptions::NONE
-            };
-            return (fmt.zero(sign), Exceptions::UNDERFLOW | pe);
-        }
-        if ctl.flush_to_zero {
-            return (
-                fmt.zero(sign),
-                Exceptions::UNDERFLOW | Exceptions::PRECISION,
-            );
-        }
-        if inexact {
-            flags |= Exceptions::UNDERFLOW;
+    if lead_exp < emin {
+        // Tininess after rounding: round to the format's precision with an unbounded
+        // exponent and see whether the result is still below the smallest normal.
+        let unbounded_shift = (lead_exp - frac - exp).clamp(0, 100) as u32;
+        let (m, inexact_unbounded) = round_shift(sig, unbounded_shift, sign, ctl.rounding);
+        let tiny = !(lead_exp == emin - 1 && m >> (frac + 1) != 0);
+        if tiny {
+            if !ctl.underflow_masked {
+                // Unmasked underflow traps on any tiny result; no result is written,
+                // and PE reports whether the exponent-unbounded result was inexact.
+                let pe = if inexact_unbounded {
+                    Exceptions::PRECISION
+                } else {
+                    Exceptions::NONE
+                };
+                return (fmt.zero(sign), Exceptions::UNDERFLOW | pe);
+            }
+            if ctl.flush_to_zero {
+                return (
+                    fmt.zero(sign),
+                    Exceptions::UNDERFLOW | Exceptions::PRECISION,
+                );
+            }
+            if inexact {
+                flags |= Exceptions::UNDERFLOW;
+            }
         }
     }
     // Adding the significand (with its hidden bit) to the exponent field minus one lets
     // a carry out of rounding bump the exponent, and makes denormals come out right.
-    let biased = (target_exp + fmt.bias() - 1) as i64;
-    let encoded = ((biased as u128) << frac).saturating_add(mag);
-    if encoded >= fmt.exp_mask() as u128 {
+    let overflow = target_exp > fmt.bias() || {
+        let biased = (target_exp + fmt.bias() - 1) as u64;
+        (biased << frac) + mag >= fmt.exp_mask()
+    };
+    if overflow {
         if !ctl.overflow_masked {
             // Unmasked overflow traps; no result is written, and PE reports whether the
             // exponent-unbounded result was inexact.
@@ -308,7 +328,8 @@ pub fn round_pack(fmt: Format, sign: bool, exp: i32, sig: u128, ctl: Control) ->
         };
         return (bits, flags);
     }
-    (fmt.signed(sign, encoded as u64), flags)
+    let biased = (target_exp + fmt.bias() - 1) as u64;
+    (fmt.signed(sign, (biased << frac) + mag), flags)
 }
 
 /// The NaN result of a two-operand operation when at least one operand is a NaN: the
@@ -340,6 +361,9 @@ fn invalid() -> Exceptions {
 
 /// `a + b`, or `a - b` when `subtract`.
 pub fn add(fmt: Format, a: u64, b: u64, subtract: bool, ctl: Control) -> (u64, Exceptions) {
+    if let (Some((sa, ea, ma)), Some((sb, eb, mb))) = (normal_parts(fmt, a), normal_parts(fmt, b)) {
+        return add_finite(fmt, (sa, ea, ma), (sb != subtract, eb, mb), ctl);
+    }
     let (a, b) = (daz(fmt, a, ctl), daz(fmt, b, ctl));
     if fmt.is_nan(a) || fmt.is_nan(b) {
         return propagate_nan(fmt, a, b);
@@ -347,7 +371,7 @@ pub fn add(fmt: Format, a: u64, b: u64, subtract: bool, ctl: Control) -> (u64, E
     let b_neg = if subtract { b ^ fmt.sign_bit() } else { b };
     let denormal = denormal_flag(fmt, a, b);
     let (ca, cb) = (classify(fmt, a), classify(fmt, b_neg));
-    let (sa, ea, ma, sb, eb, mb) = match (ca, cb) {
+    match (ca, cb) {
         (Class::Infinite(x), Class::Infinite(y)) => {
             return if x == y {
                 (fmt.infinity(x), Exceptions::NONE)
@@ -368,7 +392,7 @@ pub fn add(fmt: Format, a: u64, b: u64, subtract: bool, ctl: Control) -> (u64, E
         }
         (Class::Zero(_), Class::Finite { sign, exp, sig })
         | (Class::Finite { sign, exp, sig }, Class::Zero(_)) => {
-            let (r, f) = round_pack(fmt, sign, exp, sig as u128, ctl);
+            let (r, f) = round_pack(fmt, sign, exp, sig, ctl);
             return (r, f | denormal);
         }
         (
@@ -382,24 +406,39 @@ pub fn add(fmt: Format, a: u64, b: u64, subtract: bool, ctl: Control) -> (u64, E
                 exp: eb,
                 sig: mb,
             },
-        ) => (sa, ea, ma, sb, eb, mb),
-        _ => return (fmt.default_nan(), invalid()), // NaN handled above
-    };
-    // Give both significands 64 guard bits, then align the smaller exponent.
+        ) => {
+            let (r, f) = add_finite(fmt, (sa, ea, ma), (sb, eb, mb), ctl);
+            (r, f | denormal)
+        }
+        _ => (fmt.default_nan(), invalid()), // NaN handled above
+    }
+}
+
+/// The sum of two nonzero finite values given as (sign, exponent, significand).
+#[inline(always)]
+fn add_finite(
+    fmt: Format,
+    (sa, ea, ma): (bool, i32, u64),
+    (sb, eb, mb): (bool, i32, u64),
+    ctl: Control,
+) -> (u64, Exceptions) {
+    // Give both significands guard bits up to bit 61, then align the smaller exponent
+    // with the lost bits kept as a sticky bit.
+    let guard = 62 - (fmt.frac_bits + 1);
     let (big_s, big_e, big_m, small_s, small_e, small_m) = if ea >= eb {
         (sa, ea, ma, sb, eb, mb)
     } else {
         (sb, eb, mb, sa, ea, ma)
     };
-    let big = (big_m as u128) << 64;
-    let small = (small_m as u128) << 64;
+    let big = big_m << guard;
+    let small = small_m << guard;
     let distance = (big_e - small_e) as u32;
-    let small = if distance >= 128 {
-        (small != 0) as u128
+    let small = if distance >= 64 {
+        (small != 0) as u64
     } else {
-        (small >> distance) | ((small & ((1u128 << distance) - 1)) != 0) as u128
+        (small >> distance) | ((small & ((1u64 << distance) - 1)) != 0) as u64
     };
-    let exp = big_e - 64;
+    let exp = big_e - guard as i32;
     let (sign, sum) = if big_s == small_s {
         (big_s, big + small)
     } else if big >= small {
@@ -408,14 +447,16 @@ pub fn add(fmt: Format, a: u64, b: u64, subtract: bool, ctl: Control) -> (u64, E
         (small_s, small - big)
     };
     if sum == 0 {
-        return (fmt.zero(ctl.rounding == Rounding::Down), denormal);
+        return (fmt.zero(ctl.rounding == Rounding::Down), Exceptions::NONE);
     }
-    let (r, f) = round_pack(fmt, sign, exp, sum, ctl);
-    (r, f | denormal)
+    round_pack(fmt, sign, exp, sum, ctl)
 }
 
 /// `a * b`.
 pub fn mul(fmt: Format, a: u64, b: u64, ctl: Control) -> (u64, Exceptions) {
+    if let (Some((sa, ea, ma)), Some((sb, eb, mb))) = (normal_parts(fmt, a), normal_parts(fmt, b)) {
+        return mul_finite(fmt, sa != sb, ea + eb, ma, mb, ctl);
+    }
     let (a, b) = (daz(fmt, a, ctl), daz(fmt, b, ctl));
     if fmt.is_nan(a) || fmt.is_nan(b) {
         return propagate_nan(fmt, a, b);
@@ -436,11 +477,29 @@ pub fn mul(fmt: Format, a: u64, b: u64, ctl: Control) -> (u64, Exceptions) {
                 exp: eb, sig: mb, ..
             },
         ) => {
-            let (r, f) = round_pack(fmt, sign, ea + eb, ma as u128 * mb as u128, ctl);
+            let (r, f) = mul_finite(fmt, sign, ea + eb, ma, mb, ctl);
             (r, f | denormal)
         }
         _ => (fmt.default_nan(), invalid()),
     }
+}
+
+/// The product of two nonzero significands, `ma * mb * 2^exp`.
+#[inline(always)]
+fn mul_finite(
+    fmt: Format,
+    sign: bool,
+    exp: i32,
+    ma: u64,
+    mb: u64,
+    ctl: Control,
+) -> (u64, Exceptions) {
+    let (exp, product) = if 2 * (fmt.frac_bits + 1) <= 63 {
+        (exp, ma * mb)
+    } else {
+        jam_to_u64(exp, ma as u128 * mb as u128)
+    };
+    round_pack(fmt, sign, exp, product, ctl)
 }
 
 /// Shifts a nonzero significand of at most P bits so that its top bit is the hidden
@@ -451,8 +510,39 @@ fn normalize(fmt: Format, exp: i32, sig: u64) -> (i32, u64) {
     (exp - shift as i32, sig << shift)
 }
 
+/// The quotient of two nonzero finite values given as (exponent, significand).
+#[inline(always)]
+fn div_finite(
+    fmt: Format,
+    sign: bool,
+    (ea, ma): (i32, u64),
+    (eb, mb): (i32, u64),
+    ctl: Control,
+) -> (u64, Exceptions) {
+    let (ea, ma) = normalize(fmt, ea, ma);
+    let (eb, mb) = normalize(fmt, eb, mb);
+    // A quotient of at least P + 2 bits, then the remainder as a sticky bit.
+    let extra = fmt.frac_bits + 3;
+    let (quotient, sticky) = if 2 * fmt.frac_bits + 4 <= 64 {
+        let dividend = ma << extra;
+        (dividend / mb, (dividend % mb != 0) as u64)
+    } else {
+        let dividend = (ma as u128) << extra;
+        let divisor = mb as u128;
+        // The quotient has at most P + 3 bits.
+        (
+            (dividend / divisor) as u64,
+            (dividend % divisor != 0) as u64,
+        )
+    };
+    round_pack(fmt, sign, ea - eb - extra as i32, quotient | sticky, ctl)
+}
+
 /// `a / b`.
 pub fn div(fmt: Format, a: u64, b: u64, ctl: Control) -> (u64, Exceptions) {
+    if let (Some((sa, ea, ma)), Some((sb, eb, mb))) = (normal_parts(fmt, a), normal_parts(fmt, b)) {
+        return div_finite(fmt, sa != sb, (ea, ma), (eb, mb), ctl);
+    }
     let (a, b) = (daz(fmt, a, ctl), daz(fmt, b, ctl));
     if fmt.is_nan(a) || fmt.is_nan(b) {
         return propagate_nan(fmt, a, b);
@@ -476,31 +566,19 @@ pub fn div(fmt: Format, a: u64, b: u64, ctl: Control) -> (u64, Exceptions) {
                 exp: eb, sig: mb, ..
             },
         ) => {
-            let (ea, ma) = normalize(fmt, ea, ma);
-            let (eb, mb) = normalize(fmt, eb, mb);
-            // A quotient of at least P + 2 bits, then the remainder as a sticky bit.
-            let extra = fmt.frac_bits + 3;
-            let (quotient, sticky) = if 2 * fmt.frac_bits + 4 <= 64 {
-                let dividend = ma << extra;
-                ((dividend / mb) as u128, (dividend % mb != 0) as u128)
-            } else {
-                let dividend = (ma as u128) << extra;
-                let divisor = mb as u128;
-                (dividend / divisor, (dividend % divisor != 0) as u128)
-            };
-            let (r, f) = round_pack(fmt, sign, ea - eb - extra as i32, quotient | sticky, ctl);
+            let (r, f) = div_finite(fmt, sign, (ea, ma), (eb, mb), ctl);
             (r, f | denormal)
         }
         _ => (fmt.default_nan(), invalid()),
     }
 }
 
-/// Integer square root of a `u128`, and whether it was exact.
+/// Integer square root of a `u64` (digit by digit).
 #[inline]
-fn isqrt(n: u128) -> (u128, bool) {
+fn isqrt64(n: u64) -> u64 {
     let mut rem = n;
-    let mut root: u128 = 0;
-    let mut bit: u128 = 1u128 << ((127 - n.leading_zeros().min(127)) & !1);
+    let mut root = 0u64;
+    let mut bit = 1u64 << ((63 - n.leading_zeros().min(63)) & !1);
     while bit != 0 {
         if rem >= root + bit {
             rem -= root + bit;
@@ -510,7 +588,26 @@ fn isqrt(n: u128) -> (u128, bool) {
         }
         bit >>= 2;
     }
-    (root, rem == 0)
+    root
+}
+
+/// Integer square root of `n < 2^120`, and whether it was exact.
+#[inline]
+fn isqrt(n: u128) -> (u64, bool) {
+    if n >> 64 == 0 {
+        let root = isqrt64(n as u64);
+        return (root, root as u128 * root as u128 == n);
+    }
+    // An overestimate from the top 62 bits, one Newton step (which stays above the
+    // root and squares the relative error to about 2^-62), then exact correction.
+    let bits = 128 - n.leading_zeros();
+    let k = (bits - 61) & !1;
+    let estimate = (isqrt64((n >> k) as u64) as u128 + 1) << (k / 2);
+    let mut root = (estimate + n / estimate) / 2;
+    while root * root > n {
+        root -= 1;
+    }
+    (root as u64, root * root == n)
 }
 
 /// The square root of `a`.
@@ -544,7 +641,7 @@ pub fn sqrt(fmt: Format, a: u64, ctl: Control) -> (u64, Exceptions) {
             };
             let radicand = (sig as u128) << shift;
             let (root, exact) = isqrt(radicand);
-            let (r, f) = round_pack(fmt, false, (exp - shift) / 2, root | (!exact) as u128, ctl);
+            let (r, f) = round_pack(fmt, false, (exp - shift) / 2, root | (!exact) as u64, ctl);
             (r, f | denormal)
         }
         Class::NaN => (fmt.default_nan(), invalid()),
@@ -645,7 +742,7 @@ pub fn convert_format(from: Format, to: Format, a: u64, ctl: Control) -> (u64, E
         Class::Zero(s) => (to.zero(s), Exceptions::NONE),
         Class::Infinite(s) => (to.infinity(s), Exceptions::NONE),
         Class::Finite { sign, exp, sig } => {
-            let (r, f) = round_pack(to, sign, exp, sig as u128, ctl);
+            let (r, f) = round_pack(to, sign, exp, sig, ctl);
             (r, f | denormal_flag(from, a, 0))
         }
         Class::NaN => (to.default_nan(), invalid()),
@@ -664,14 +761,15 @@ pub fn to_int32(fmt: Format, a: u64, ctl: Control) -> (u32, Exceptions) {
         Class::Infinite(_) | Class::NaN => (INTEGER_INDEFINITE, invalid()),
         Class::Finite { sign, exp, sig } => {
             let (magnitude, inexact) = if exp >= 0 {
-                if exp > 40 {
+                // Anything with more than 33 integer bits is out of range.
+                if exp > 32 || (64 - sig.leading_zeros()) as i32 + exp > 33 {
                     return (INTEGER_INDEFINITE, invalid());
                 }
-                ((sig as u128) << exp, false)
+                (sig << exp, false)
             } else {
-                round_shift(sig as u128, (-exp).min(200) as u32, sign, ctl.rounding)
+                round_shift(sig, (-exp).min(100) as u32, sign, ctl.rounding)
             };
-            let limit: u128 = if sign { 1 << 31 } else { (1 << 31) - 1 };
+            let limit: u64 = if sign { 1 << 31 } else { (1 << 31) - 1 };
             if magnitude > limit {
                 return (INTEGER_INDEFINITE, invalid());
             }
@@ -693,7 +791,7 @@ pub fn to_int32(fmt: Format, a: u64, ctl: Control) -> (u32, Exceptions) {
 /// Converts a signed 32-bit integer (`cvtsi2ss`, `cvtdq2pd`, ...).
 pub fn from_int32(fmt: Format, value: i32, ctl: Control) -> (u64, Exceptions) {
     let sign = value < 0;
-    round_pack(fmt, sign, 0, value.unsigned_abs() as u128, ctl)
+    round_pack(fmt, sign, 0, value.unsigned_abs() as u64, ctl)
 }
 
 #[cfg(test)]

@@ -11,10 +11,13 @@ use super::ieee::{self, Control, Format, Relation, BINARY32, BINARY64};
 use super::mxcsr::{Exceptions, Mxcsr};
 use super::xmm::Xmm;
 
-type Lane32 = fn(Format, u64, u64, Control) -> (u64, Exceptions);
-
-#[inline]
-fn packed32(a: Xmm, b: Xmm, mxcsr: Mxcsr, op: Lane32) -> (Xmm, Exceptions) {
+#[inline(always)]
+fn packed32(
+    a: Xmm,
+    b: Xmm,
+    mxcsr: Mxcsr,
+    op: impl Fn(Format, u64, u64, Control) -> (u64, Exceptions),
+) -> (Xmm, Exceptions) {
     let ctl = Control::new(mxcsr);
     let (x, y) = (a.u32x4(), b.u32x4());
     let mut out = [0u32; 4];
@@ -27,8 +30,13 @@ fn packed32(a: Xmm, b: Xmm, mxcsr: Mxcsr, op: Lane32) -> (Xmm, Exceptions) {
     (Xmm::from_u32x4(out), flags)
 }
 
-#[inline]
-fn packed64(a: Xmm, b: Xmm, mxcsr: Mxcsr, op: Lane32) -> (Xmm, Exceptions) {
+#[inline(always)]
+fn packed64(
+    a: Xmm,
+    b: Xmm,
+    mxcsr: Mxcsr,
+    op: impl Fn(Format, u64, u64, Control) -> (u64, Exceptions),
+) -> (Xmm, Exceptions) {
     let ctl = Control::new(mxcsr);
     let (x, y) = (a.u64x2(), b.u64x2());
     let (r0, f0) = op(BINARY64, x[0], y[0], ctl);
@@ -36,14 +44,24 @@ fn packed64(a: Xmm, b: Xmm, mxcsr: Mxcsr, op: Lane32) -> (Xmm, Exceptions) {
     (Xmm::from_u64x2([r0, r1]), f0 | f1)
 }
 
-#[inline]
-fn scalar32(a: Xmm, b: u32, mxcsr: Mxcsr, op: Lane32) -> (Xmm, Exceptions) {
+#[inline(always)]
+fn scalar32(
+    a: Xmm,
+    b: u32,
+    mxcsr: Mxcsr,
+    op: impl Fn(Format, u64, u64, Control) -> (u64, Exceptions),
+) -> (Xmm, Exceptions) {
     let (r, f) = op(BINARY32, a.0 as u32 as u64, b as u64, Control::new(mxcsr));
     (a.with_low32(r as u32), f)
 }
 
-#[inline]
-fn scalar64(a: Xmm, b: u64, mxcsr: Mxcsr, op: Lane32) -> (Xmm, Exceptions) {
+#[inline(always)]
+fn scalar64(
+    a: Xmm,
+    b: u64,
+    mxcsr: Mxcsr,
+    op: impl Fn(Format, u64, u64, Control) -> (u64, Exceptions),
+) -> (Xmm, Exceptions) {
     let (r, f) = op(BINARY64, a.low64(), b, Control::new(mxcsr));
     (a.with_low64(r), f)
 }
