@@ -373,27 +373,26 @@ pub fn add(fmt: Format, a: u64, b: u64, subtract: bool, ctl: Control) -> (u64, E
     let (ca, cb) = (classify(fmt, a), classify(fmt, b_neg));
     match (ca, cb) {
         (Class::Infinite(x), Class::Infinite(y)) => {
-            return if x == y {
+            if x == y {
                 (fmt.infinity(x), Exceptions::NONE)
             } else {
                 (fmt.default_nan(), invalid())
-            };
+            }
         }
-        (Class::Infinite(x), _) | (_, Class::Infinite(x)) => {
-            return (fmt.infinity(x), denormal);
-        }
+        (Class::Infinite(x), _) | (_, Class::Infinite(x)) => (fmt.infinity(x), denormal),
         (Class::Zero(x), Class::Zero(y)) => {
             let sign = if x == y {
                 x
             } else {
                 ctl.rounding == Rounding::Down
             };
-            return (fmt.zero(sign), Exceptions::NONE);
+            (fmt.zero(sign), Exceptions::NONE)
         }
         (Class::Zero(_), Class::Finite { sign, exp, sig })
         | (Class::Finite { sign, exp, sig }, Class::Zero(_)) => {
+            // Exact, but FTZ still flushes a denormal result.
             let (r, f) = round_pack(fmt, sign, exp, sig, ctl);
-            return (r, f | denormal);
+            (r, f | denormal)
         }
         (
             Class::Finite {
