@@ -314,8 +314,9 @@ pub fn hsubpd(a: Xmm, b: Xmm, mxcsr: Mxcsr) -> (Xmm, Exceptions) {
 
 /// One lane of `rcpps`: about 1/x with |relative error| <= 1.5 * 2^-12, never raising
 /// an exception and ignoring MXCSR. Denormal inputs count as zero and results below the
-/// normal range are flushed to zero, as on hardware. This model returns 1/x correctly
-/// rounded to 12 significant bits (hardware tables differ between vendors).
+/// normal range are flushed to zero, as on hardware. This model returns the correctly
+/// rounded binary32 1/x rounded again to 12 significant bits (hardware tables differ
+/// between vendors, so no model matches them all).
 pub fn reciprocal_lane(x: u32) -> u32 {
     let f = BINARY32;
     let x64 = x as u64;
@@ -375,10 +376,9 @@ fn approximate(x: u32) -> u32 {
     if exp == 0 || exp == 0xFF {
         return x;
     }
-    let rounded = x.wrapping_add(1 << (DROPPED - 1)) & !((1 << DROPPED) - 1);
     // A carry into the exponent field is a correct rounding; a carry to infinity cannot
     // happen because 1/x of a normal binary32 is far below the overflow threshold.
-    rounded
+    x.wrapping_add(1 << (DROPPED - 1)) & !((1 << DROPPED) - 1)
 }
 
 /// `rcpps`.
