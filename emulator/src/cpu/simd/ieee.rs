@@ -261,6 +261,25 @@ pub fn round_pack(fmt: Format, sign: bool, exp: i32, sig: u64, ctl: Control) -> 
     let msb = 63 - sig.leading_zeros() as i32;
     let lead_exp = exp.saturating_add(msb);
     let emin = fmt.emin();
+    // Fast path, the usual case: a normal result below the top binade (so a carry out of
+    // rounding cannot overflow) with bits to round off.
+    if lead_exp >= emin && lead_exp < fmt.bias() && msb > frac {
+        let shift = (msb - frac) as u32;
+        let kept = sig >> shift;
+        let rest = sig & ((1u64 << shift) - 1);
+        let encoded = (((lead_exp + fmt.bias() - 1) as u64) << frac) + kept;
+        if rest == 0 {
+            return (fmt.signed(sign, encoded), Exceptions::NONE);
+        }
+        let half = 1u64 << (shift - 1);
+        let up = match ctl.rounding {
+            Rounding::NearestEven => rest > half || (rest == half && kept & 1 == 1),
+            Rounding::Down => sign,
+            Rounding::Up => !sign,
+            Rounding::TowardZero => false,
+        };
+        return (fmt.signed(sign, encoded + up as u64), Exceptions::PRECISION);
+    }
     let target_exp = lead_exp.max(emin);
     // Exponent of the unit in the last place of the result.
     let ulp_exp = target_exp - frac;
