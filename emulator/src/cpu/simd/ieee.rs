@@ -253,6 +253,7 @@ fn jam_to_u64(exp: i32, sig: u128) -> (i32, u64) {
 /// Rounds the exact value `(-1)^sign * sig * 2^exp` (inexactness below the rounding point
 /// may be folded into bit 0 of `sig`, which must then have at least P + 2 bits) into
 /// `fmt`, with overflow, underflow, FTZ and precision handling.
+#[inline(always)]
 pub fn round_pack(fmt: Format, sign: bool, exp: i32, sig: u64, ctl: Control) -> (u64, Exceptions) {
     if sig == 0 {
         return (fmt.zero(sign), Exceptions::NONE);
@@ -280,6 +281,17 @@ pub fn round_pack(fmt: Format, sign: bool, exp: i32, sig: u64, ctl: Control) -> 
         };
         return (fmt.signed(sign, encoded + up as u64), Exceptions::PRECISION);
     }
+    round_pack_slow(fmt, sign, exp, sig, ctl)
+}
+
+/// The general case of [`round_pack`]: results that are tiny, may overflow or are exact
+/// with spare precision.
+#[inline(never)]
+fn round_pack_slow(fmt: Format, sign: bool, exp: i32, sig: u64, ctl: Control) -> (u64, Exceptions) {
+    let frac = fmt.frac_bits as i32;
+    let msb = 63 - sig.leading_zeros() as i32;
+    let lead_exp = exp.saturating_add(msb);
+    let emin = fmt.emin();
     let target_exp = lead_exp.max(emin);
     // Exponent of the unit in the last place of the result.
     let ulp_exp = target_exp - frac;
@@ -379,6 +391,7 @@ fn invalid() -> Exceptions {
 }
 
 /// `a + b`, or `a - b` when `subtract`.
+#[inline]
 pub fn add(fmt: Format, a: u64, b: u64, subtract: bool, ctl: Control) -> (u64, Exceptions) {
     if let (Some((sa, ea, ma)), Some((sb, eb, mb))) = (normal_parts(fmt, a), normal_parts(fmt, b)) {
         return add_finite(fmt, (sa, ea, ma), (sb != subtract, eb, mb), ctl);
@@ -471,6 +484,7 @@ fn add_finite(
 }
 
 /// `a * b`.
+#[inline]
 pub fn mul(fmt: Format, a: u64, b: u64, ctl: Control) -> (u64, Exceptions) {
     if let (Some((sa, ea, ma)), Some((sb, eb, mb))) = (normal_parts(fmt, a), normal_parts(fmt, b)) {
         return mul_finite(fmt, sa != sb, ea + eb, ma, mb, ctl);
@@ -557,6 +571,7 @@ fn div_finite(
 }
 
 /// `a / b`.
+#[inline]
 pub fn div(fmt: Format, a: u64, b: u64, ctl: Control) -> (u64, Exceptions) {
     if let (Some((sa, ea, ma)), Some((sb, eb, mb))) = (normal_parts(fmt, a), normal_parts(fmt, b)) {
         return div_finite(fmt, sa != sb, (ea, ma), (eb, mb), ctl);
@@ -629,6 +644,7 @@ fn isqrt(n: u128) -> (u64, bool) {
 }
 
 /// The square root of `a`.
+#[inline]
 pub fn sqrt(fmt: Format, a: u64, ctl: Control) -> (u64, Exceptions) {
     let a = daz(fmt, a, ctl);
     if fmt.is_nan(a) {
@@ -678,6 +694,7 @@ pub enum Relation {
 /// Compares `a` with `b` (after DAZ). `signal_on_qnan` selects the signalling compare
 /// (IE on any NaN) versus the quiet one (IE on a signalling NaN only). DE is raised for
 /// a denormal operand when no operand is a NaN.
+#[inline]
 pub fn compare(
     fmt: Format,
     a: u64,
@@ -719,6 +736,7 @@ fn compare_ordered(fmt: Format, a: u64, b: u64) -> Relation {
 /// `minss`-style minimum (`max` when `want_max`): the first operand if it is strictly
 /// smaller (larger), else the second. Any NaN gives the second operand and IE; two zeros
 /// give the second operand.
+#[inline]
 pub fn min_max(fmt: Format, a: u64, b: u64, want_max: bool, ctl: Control) -> (u64, Exceptions) {
     let (da, db) = (daz(fmt, a, ctl), daz(fmt, b, ctl));
     if fmt.is_nan(da) || fmt.is_nan(db) {
@@ -738,6 +756,7 @@ pub fn min_max(fmt: Format, a: u64, b: u64, want_max: bool, ctl: Control) -> (u6
 }
 
 /// Converts between binary32 and binary64 (`cvtss2sd`, `cvtsd2ss`, `cvtps2pd`, ...).
+#[inline]
 pub fn convert_format(from: Format, to: Format, a: u64, ctl: Control) -> (u64, Exceptions) {
     let a = daz(from, a, ctl);
     let sign = from.is_negative(a);
@@ -772,6 +791,7 @@ pub const INTEGER_INDEFINITE: u32 = 0x8000_0000;
 
 /// Converts to a signed 32-bit integer in `ctl.rounding` (`cvtss2si`; `cvttss2si` passes
 /// [`Rounding::TowardZero`]). NaN or out of range gives [`INTEGER_INDEFINITE`] and IE.
+#[inline]
 pub fn to_int32(fmt: Format, a: u64, ctl: Control) -> (u32, Exceptions) {
     let a = daz(fmt, a, ctl);
     match classify(fmt, a) {
@@ -807,6 +827,7 @@ pub fn to_int32(fmt: Format, a: u64, ctl: Control) -> (u32, Exceptions) {
 }
 
 /// Converts a signed 32-bit integer (`cvtsi2ss`, `cvtdq2pd`, ...).
+#[inline]
 pub fn from_int32(fmt: Format, value: i32, ctl: Control) -> (u64, Exceptions) {
     let sign = value < 0;
     round_pack(fmt, sign, 0, value.unsigned_abs() as u64, ctl)
