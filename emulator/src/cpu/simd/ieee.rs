@@ -391,11 +391,17 @@ fn invalid() -> Exceptions {
 }
 
 /// `a + b`, or `a - b` when `subtract`.
-#[inline]
+#[inline(always)]
 pub fn add(fmt: Format, a: u64, b: u64, subtract: bool, ctl: Control) -> (u64, Exceptions) {
     if let (Some((sa, ea, ma)), Some((sb, eb, mb))) = (normal_parts(fmt, a), normal_parts(fmt, b)) {
         return add_finite(fmt, (sa, ea, ma), (sb != subtract, eb, mb), ctl);
     }
+    add_special(fmt, a, b, subtract, ctl)
+}
+
+/// [`add`] when an operand is zero, denormal, infinite or NaN.
+#[inline(never)]
+fn add_special(fmt: Format, a: u64, b: u64, subtract: bool, ctl: Control) -> (u64, Exceptions) {
     let (a, b) = (daz(fmt, a, ctl), daz(fmt, b, ctl));
     if fmt.is_nan(a) || fmt.is_nan(b) {
         return propagate_nan(fmt, a, b);

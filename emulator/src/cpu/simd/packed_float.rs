@@ -66,18 +66,23 @@ fn scalar64(
     (a.with_low64(r), f)
 }
 
+#[inline(always)]
 fn lane_add(f: Format, a: u64, b: u64, c: Control) -> (u64, Exceptions) {
     ieee::add(f, a, b, false, c)
 }
+#[inline(always)]
 fn lane_sub(f: Format, a: u64, b: u64, c: Control) -> (u64, Exceptions) {
     ieee::add(f, a, b, true, c)
 }
+#[inline(always)]
 fn lane_min(f: Format, a: u64, b: u64, c: Control) -> (u64, Exceptions) {
     ieee::min_max(f, a, b, false, c)
 }
+#[inline(always)]
 fn lane_max(f: Format, a: u64, b: u64, c: Control) -> (u64, Exceptions) {
     ieee::min_max(f, a, b, true, c)
 }
+#[inline(always)]
 fn lane_sqrt(f: Format, _a: u64, b: u64, c: Control) -> (u64, Exceptions) {
     ieee::sqrt(f, b, c)
 }
