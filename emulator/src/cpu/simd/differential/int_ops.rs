@@ -327,6 +327,8 @@ macro_rules! with_imms {
     };
 }
 
+/// Runs an immediate-operand instruction for each immediate in `table`. Integer ops do not
+/// touch MXCSR, so a mismatch report shows the immediate in the MXCSR column.
 fn run_imm(op: &'static str, table: &[(u8, NativeXmm)], ours: &dyn Fn(u128, u128, u8) -> u128) {
     let mut report = Report::new(op);
     let mut rng = Rng::from_env(op);
