@@ -11,10 +11,13 @@ use super::ieee::{self, Control, Format, Relation, BINARY32, BINARY64};
 use super::mxcsr::{Exceptions, Mxcsr};
 use super::xmm::Xmm;
 
-type Lane32 = fn(Format, u64, u64, Control) -> (u64, Exceptions);
-
-#[inline]
-fn packed32(a: Xmm, b: Xmm, mxcsr: Mxcsr, op: Lane32) -> (Xmm, Exceptions) {
+#[inline(always)]
+fn packed32(
+    a: Xmm,
+    b: Xmm,
+    mxcsr: Mxcsr,
+    op: impl Fn(Format, u64, u64, Control) -> (u64, Exceptions),
+) -> (Xmm, Exceptions) {
     let ctl = Control::new(mxcsr);
     let (x, y) = (a.u32x4(), b.u32x4());
     let mut out = [0u32; 4];
@@ -27,8 +30,13 @@ fn packed32(a: Xmm, b: Xmm, mxcsr: Mxcsr, op: Lane32) -> (Xmm, Exceptions) {
     (Xmm::from_u32x4(out), flags)
 }
 
-#[inline]
-fn packed64(a: Xmm, b: Xmm, mxcsr: Mxcsr, op: Lane32) -> (Xmm, Exceptions) {
+#[inline(always)]
+fn packed64(
+    a: Xmm,
+    b: Xmm,
+    mxcsr: Mxcsr,
+    op: impl Fn(Format, u64, u64, Control) -> (u64, Exceptions),
+) -> (Xmm, Exceptions) {
     let ctl = Control::new(mxcsr);
     let (x, y) = (a.u64x2(), b.u64x2());
     let (r0, f0) = op(BINARY64, x[0], y[0], ctl);
@@ -36,30 +44,45 @@ fn packed64(a: Xmm, b: Xmm, mxcsr: Mxcsr, op: Lane32) -> (Xmm, Exceptions) {
     (Xmm::from_u64x2([r0, r1]), f0 | f1)
 }
 
-#[inline]
-fn scalar32(a: Xmm, b: u32, mxcsr: Mxcsr, op: Lane32) -> (Xmm, Exceptions) {
+#[inline(always)]
+fn scalar32(
+    a: Xmm,
+    b: u32,
+    mxcsr: Mxcsr,
+    op: impl Fn(Format, u64, u64, Control) -> (u64, Exceptions),
+) -> (Xmm, Exceptions) {
     let (r, f) = op(BINARY32, a.0 as u32 as u64, b as u64, Control::new(mxcsr));
     (a.with_low32(r as u32), f)
 }
 
-#[inline]
-fn scalar64(a: Xmm, b: u64, mxcsr: Mxcsr, op: Lane32) -> (Xmm, Exceptions) {
+#[inline(always)]
+fn scalar64(
+    a: Xmm,
+    b: u64,
+    mxcsr: Mxcsr,
+    op: impl Fn(Format, u64, u64, Control) -> (u64, Exceptions),
+) -> (Xmm, Exceptions) {
     let (r, f) = op(BINARY64, a.low64(), b, Control::new(mxcsr));
     (a.with_low64(r), f)
 }
 
+#[inline(always)]
 fn lane_add(f: Format, a: u64, b: u64, c: Control) -> (u64, Exceptions) {
     ieee::add(f, a, b, false, c)
 }
+#[inline(always)]
 fn lane_sub(f: Format, a: u64, b: u64, c: Control) -> (u64, Exceptions) {
     ieee::add(f, a, b, true, c)
 }
+#[inline(always)]
 fn lane_min(f: Format, a: u64, b: u64, c: Control) -> (u64, Exceptions) {
     ieee::min_max(f, a, b, false, c)
 }
+#[inline(always)]
 fn lane_max(f: Format, a: u64, b: u64, c: Control) -> (u64, Exceptions) {
     ieee::min_max(f, a, b, true, c)
 }
+#[inline(always)]
 fn lane_sqrt(f: Format, _a: u64, b: u64, c: Control) -> (u64, Exceptions) {
     ieee::sqrt(f, b, c)
 }
@@ -296,8 +319,9 @@ pub fn hsubpd(a: Xmm, b: Xmm, mxcsr: Mxcsr) -> (Xmm, Exceptions) {
 
 /// One lane of `rcpps`: about 1/x with |relative error| <= 1.5 * 2^-12, never raising
 /// an exception and ignoring MXCSR. Denormal inputs count as zero and results below the
-/// normal range are flushed to zero, as on hardware. This model returns 1/x correctly
-/// rounded to 12 significant bits (hardware tables differ between vendors).
+/// normal range are flushed to zero, as on hardware. This model returns the correctly
+/// rounded binary32 1/x rounded again to 12 significant bits (hardware tables differ
+/// between vendors, so no model matches them all).
 pub fn reciprocal_lane(x: u32) -> u32 {
     let f = BINARY32;
     let x64 = x as u64;
@@ -357,10 +381,9 @@ fn approximate(x: u32) -> u32 {
     if exp == 0 || exp == 0xFF {
         return x;
     }
-    let rounded = x.wrapping_add(1 << (DROPPED - 1)) & !((1 << DROPPED) - 1);
     // A carry into the exponent field is a correct rounding; a carry to infinity cannot
     // happen because 1/x of a normal binary32 is far below the overflow threshold.
-    rounded
+    x.wrapping_add(1 << (DROPPED - 1)) & !((1 << DROPPED) - 1)
 }
 
 /// `rcpps`.

@@ -72,6 +72,35 @@ impl Xmm {
     }
 }
 
+impl From<u128> for Xmm {
+    #[inline]
+    fn from(v: u128) -> Xmm {
+        Xmm(v)
+    }
+}
+
+impl From<Xmm> for u128 {
+    #[inline]
+    fn from(v: Xmm) -> u128 {
+        v.0
+    }
+}
+
+impl From<[u8; 16]> for Xmm {
+    /// Bytes as they sit in guest memory (little-endian).
+    #[inline]
+    fn from(bytes: [u8; 16]) -> Xmm {
+        Xmm::from_bytes(bytes)
+    }
+}
+
+impl From<Xmm> for [u8; 16] {
+    #[inline]
+    fn from(v: Xmm) -> [u8; 16] {
+        v.to_bytes()
+    }
+}
+
 /// A SIMD integer register: an MMX register (`u64`) or an XMM register ([`Xmm`]).
 /// Integer functions work on the value widened to 128 bits and narrow the result.
 pub trait SimdReg: Copy {

@@ -227,7 +227,13 @@ impl Report {
         }
     }
 
+    /// Panics with the first mismatches; otherwise prints the case count (shown with
+    /// `--nocapture`).
     pub fn finish(self) {
+        println!(
+            "{}: {} cases, {} mismatches",
+            self.op, self.cases, self.mismatches
+        );
         if self.mismatches > 0 {
             panic!(
                 "{}: {} mismatches in {} cases\n{}",

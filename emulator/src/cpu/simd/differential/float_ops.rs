@@ -139,8 +139,11 @@ macro_rules! compare_test {
     ($test:ident, $op:ident, $shape:expr, $conv:expr) => {
         #[test]
         fn $test() {
-            for predicate in 0..8u8 {
+            // 0-7, plus immediates with reserved high bits (ignored by legacy SSE).
+            for predicate in [0u8, 1, 2, 3, 4, 5, 6, 7, 0x0D, 0xFA] {
                 let native: fn(u128, u128, u32) -> (u128, u32) = match predicate {
+                    0x0D => native::$op::<0x0D>,
+                    0xFA => native::$op::<0xFA>,
                     0 => native::$op::<0>,
                     1 => native::$op::<1>,
                     2 => native::$op::<2>,

@@ -319,11 +319,16 @@ fn simd_diff_pmovmskb_mm() {
 
 /// Expands to a list of (imm, native function) for the immediates tested.
 macro_rules! with_imms {
+    ($m:ident :: $f:ident; $($imm:literal)*) => {
+        [$(($imm, native::$m::$f::<$imm> as NativeXmm)),*]
+    };
     ($f:ident; $($imm:literal)*) => {
         [$(($imm, native::$f::<$imm> as NativeXmm)),*]
     };
 }
 
+/// Runs an immediate-operand instruction for each immediate in `table`. Integer ops do not
+/// touch MXCSR, so a mismatch report shows the immediate in the MXCSR column.
 fn run_imm(op: &'static str, table: &[(u8, NativeXmm)], ours: &dyn Fn(u128, u128, u8) -> u128) {
     let mut report = Report::new(op);
     let mut rng = Rng::from_env(op);
@@ -413,4 +418,73 @@ fn simd_mmx_pextrw_pinsrw_use_four_lanes() {
     let v: u64 = 0x4444_3333_2222_1111;
     assert_eq!(int::pextrw(v, 5), 0x2222);
     assert_eq!(int::pinsrw(v, 0xABCD_9999, 6), 0x4444_9999_2222_1111);
+}
+
+/// Shift-by-immediate forms: the interpreter passes the immediate as the count.
+macro_rules! shift_imm_test {
+    ($test:ident, $op:ident) => {
+        #[test]
+        fn $test() {
+            let xmm = with_imms!(shift_imm::$op; 0 1 7 8 15 16 17 31 32 33 63 64 65 127 128 255);
+            run_imm(stringify!($op), &xmm, &|a, _b, i| int::$op(Xmm(a), i as u64).0);
+            let mm: [(u8, NativeMm); 8] = [
+                (0, native::shift_imm::mm::$op::<0>),
+                (1, native::shift_imm::mm::$op::<1>),
+                (15, native::shift_imm::mm::$op::<15>),
+                (16, native::shift_imm::mm::$op::<16>),
+                (31, native::shift_imm::mm::$op::<31>),
+                (32, native::shift_imm::mm::$op::<32>),
+                (63, native::shift_imm::mm::$op::<63>),
+                (255, native::shift_imm::mm::$op::<255>),
+            ];
+            for (imm, native) in mm {
+                run_mm(stringify!($op), &|a, _b| int::$op(a, imm as u64), &native, false);
+            }
+        }
+    };
+}
+
+shift_imm_test!(simd_diff_psllw_imm, psllw);
+shift_imm_test!(simd_diff_pslld_imm, pslld);
+shift_imm_test!(simd_diff_psllq_imm, psllq);
+shift_imm_test!(simd_diff_psrlw_imm, psrlw);
+shift_imm_test!(simd_diff_psrld_imm, psrld);
+shift_imm_test!(simd_diff_psrlq_imm, psrlq);
+shift_imm_test!(simd_diff_psraw_imm, psraw);
+shift_imm_test!(simd_diff_psrad_imm, psrad);
+
+#[test]
+fn simd_diff_pextrw_pinsrw_mm() {
+    let extract: [(u8, NativeMm); 6] = [
+        (0, native::pextrw_mm::<0>),
+        (1, native::pextrw_mm::<1>),
+        (3, native::pextrw_mm::<3>),
+        (4, native::pextrw_mm::<4>),
+        (7, native::pextrw_mm::<7>),
+        (255, native::pextrw_mm::<255>),
+    ];
+    for (imm, native) in extract {
+        run_mm(
+            "pextrw mm",
+            &|a, _b| int::pextrw(a, imm) as u64,
+            &native,
+            false,
+        );
+    }
+    let insert: [(u8, NativeMm); 6] = [
+        (0, native::pinsrw_mm::<0>),
+        (1, native::pinsrw_mm::<1>),
+        (3, native::pinsrw_mm::<3>),
+        (4, native::pinsrw_mm::<4>),
+        (7, native::pinsrw_mm::<7>),
+        (255, native::pinsrw_mm::<255>),
+    ];
+    for (imm, native) in insert {
+        run_mm(
+            "pinsrw mm",
+            &|a, b| int::pinsrw(a, b as u32, imm),
+            &native,
+            false,
+        );
+    }
 }

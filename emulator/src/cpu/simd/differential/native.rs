@@ -432,3 +432,95 @@ xmm1_imm!(psrldq, "psrldq");
 r32_from_xmm!(pmovmskb, "pmovmskb");
 r32_from_xmm!(movmskps, "movmskps");
 r32_from_xmm!(movmskpd, "movmskpd");
+
+/// `insn mm0, imm8`.
+macro_rules! mm1_imm {
+    ($name:ident, $insn:literal) => {
+        pub fn $name<const I: u8>(a: u64, _b: u64) -> u64 {
+            let r: u64;
+            // SAFETY: as for mm2.
+            unsafe {
+                asm!(
+                    "movq mm0, {a}",
+                    concat!($insn, " mm0, {i}"),
+                    "movq {r}, mm0",
+                    "emms",
+                    a = in(reg) a,
+                    r = lateout(reg) r,
+                    i = const I,
+                    out("mm0") _,
+                    out("st(0)") _, out("st(1)") _, out("st(2)") _, out("st(3)") _,
+                    out("st(4)") _, out("st(5)") _, out("st(6)") _, out("st(7)") _,
+                    options(nostack),
+                );
+            }
+            r
+        }
+    };
+}
+
+/// `pextrw r32, mm, imm8` and `pinsrw mm, r32, imm8`, MMX forms.
+pub fn pextrw_mm<const I: u8>(a: u64, _b: u64) -> u64 {
+    let r: u32;
+    // SAFETY: as for mm2.
+    unsafe {
+        asm!(
+            "movq mm0, {a}",
+            "pextrw {r:e}, mm0, {i}",
+            "emms",
+            a = in(reg) a,
+            r = lateout(reg) r,
+            i = const I,
+            out("mm0") _,
+            out("st(0)") _, out("st(1)") _, out("st(2)") _, out("st(3)") _,
+            out("st(4)") _, out("st(5)") _, out("st(6)") _, out("st(7)") _,
+            options(nostack),
+        );
+    }
+    r as u64
+}
+
+pub fn pinsrw_mm<const I: u8>(a: u64, b: u64) -> u64 {
+    let r: u64;
+    // SAFETY: as for mm2.
+    unsafe {
+        asm!(
+            "movq mm0, {a}",
+            "pinsrw mm0, {v:e}, {i}",
+            "movq {r}, mm0",
+            "emms",
+            a = in(reg) a,
+            v = in(reg) b as u32,
+            r = lateout(reg) r,
+            i = const I,
+            out("mm0") _,
+            out("st(0)") _, out("st(1)") _, out("st(2)") _, out("st(3)") _,
+            out("st(4)") _, out("st(5)") _, out("st(6)") _, out("st(7)") _,
+            options(nostack),
+        );
+    }
+    r
+}
+
+pub mod shift_imm {
+    use super::*;
+    xmm1_imm!(psllw, "psllw");
+    xmm1_imm!(pslld, "pslld");
+    xmm1_imm!(psllq, "psllq");
+    xmm1_imm!(psrlw, "psrlw");
+    xmm1_imm!(psrld, "psrld");
+    xmm1_imm!(psrlq, "psrlq");
+    xmm1_imm!(psraw, "psraw");
+    xmm1_imm!(psrad, "psrad");
+    pub mod mm {
+        use super::super::*;
+        mm1_imm!(psllw, "psllw");
+        mm1_imm!(pslld, "pslld");
+        mm1_imm!(psllq, "psllq");
+        mm1_imm!(psrlw, "psrlw");
+        mm1_imm!(psrld, "psrld");
+        mm1_imm!(psrlq, "psrlq");
+        mm1_imm!(psraw, "psraw");
+        mm1_imm!(psrad, "psrad");
+    }
+}
