@@ -34,7 +34,7 @@ impl AltStackError {
 }
 
 /// The alternate signal stack of one task, as Linux stores it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AltStack {
     pub sp: u32,
     pub size: u32,
@@ -43,14 +43,16 @@ pub struct AltStack {
     pub flags: u32,
 }
 
-impl Default for AltStack {
-    fn default() -> Self {
-        AltStack::DISABLED
-    }
-}
-
 impl AltStack {
-    /// No alternate stack (a new process, or after `SS_AUTODISARM` fired).
+    /// The state of a new process: no stack, and flags 0 (a signal frame's `uc_stack`
+    /// shows `ss_flags` 0 until `sigaltstack` is first called, as on the host).
+    pub const INITIAL: AltStack = AltStack {
+        sp: 0,
+        size: 0,
+        flags: 0,
+    };
+
+    /// No alternate stack after `SS_DISABLE` or after `SS_AUTODISARM` fired.
     pub const DISABLED: AltStack = AltStack {
         sp: 0,
         size: 0,
@@ -128,6 +130,9 @@ impl AltStack {
         let mode = new.ss_flags & !SS_FLAG_BITS;
         if mode != SS_DISABLE && mode != SS_ONSTACK && mode != 0 {
             return Err(AltStackError::InvalidFlags(new.ss_flags));
+        }
+        if (self.sp, self.size, self.flags) == (new.ss_sp, new.ss_size, new.ss_flags) {
+            return Ok(());
         }
         if mode == SS_DISABLE {
             *self = AltStack {

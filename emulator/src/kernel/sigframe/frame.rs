@@ -84,6 +84,10 @@ pub struct SignalDelivery<'a> {
     /// `__kernel_rt_sigreturn` are the return trampolines without `SA_RESTORER`).
     pub vdso_base: Option<u32>,
     pub fpu_format: FpuFrameFormat,
+    /// The kernel was entered through a fault-class exception (#DE, #UD, #GP, #PF...:
+    /// the instruction will be re-executed), for which the CPU sets RF in the saved
+    /// EFLAGS; the sigcontext shows it. False for system calls and traps (int3, into).
+    pub resume_flag: bool,
 }
 
 /// The registers a handler starts with. Everything else keeps its value, except that the
@@ -142,13 +146,23 @@ pub enum FrameError {
 }
 
 impl BuiltFrame {
-    /// The two regions to write: the frame at `esp` and the FPU state at `fpstate_addr`.
-    /// The bytes between them are left untouched, as Linux leaves them.
-    pub fn writes(&self) -> [(GuestAddr, &[u8]); 2] {
-        [
-            (GuestAddr(self.esp), &self.frame[..]),
-            (GuestAddr(self.fpstate_addr), &self.fpstate[..]),
-        ]
+    /// The regions to write: the frame at `esp` and the FPU state at `fpstate_addr`.
+    /// The bytes between them are left untouched, as Linux leaves them, and so is the
+    /// unused `fpstate_unused` area of a legacy frame.
+    pub fn writes(&self) -> Vec<(GuestAddr, &[u8])> {
+        let mut out = Vec::with_capacity(3);
+        if self.rt {
+            out.push((GuestAddr(self.esp), &self.frame[..]));
+        } else {
+            let unused = LEGACY_UNUSED;
+            out.push((GuestAddr(self.esp), &self.frame[..unused.start]));
+            out.push((
+                GuestAddr(self.esp.wrapping_add(unused.end as u32)),
+                &self.frame[unused.end..],
+            ));
+        }
+        out.push((GuestAddr(self.fpstate_addr), &self.fpstate[..]));
+        out
     }
 
     /// Sets up `cpu` to enter the handler (general registers, eip, segments, flags). The
@@ -259,6 +273,10 @@ pub fn build_frame(cpu: &CpuState, d: &SignalDelivery) -> Result<BuiltFrame, Fra
     })
 }
 
+/// Bytes of a legacy frame Linux never writes (`fpstate_unused`).
+pub const LEGACY_UNUSED: core::ops::Range<usize> =
+    core::mem::offset_of!(Sigframe, fpstate_unused)..core::mem::offset_of!(Sigframe, extramask);
+
 /// The resume flag (not modelled by the CPU, but cleared here as Linux clears it).
 const RF: u32 = 1 << 16;
 
@@ -327,7 +345,7 @@ fn sigcontext(cpu: &CpuState, d: &SignalDelivery, fpstate: u32) -> Sigcontext {
         err: d.trap.error_code,
         eip: cpu.eip,
         cs: sel(Segment::Cs),
-        eflags: cpu.eflags(),
+        eflags: cpu.eflags() | if d.resume_flag { RF } else { 0 },
         esp_at_signal: cpu.gpr[ESP],
         ss: sel(Segment::Ss),
         fpstate,
@@ -450,6 +468,7 @@ mod tests {
             fxsave: fx,
             vdso_base: Some(0xf7ff_0000),
             fpu_format: FpuFrameFormat::Fxsr,
+            resume_flag: false,
         }
     }
 

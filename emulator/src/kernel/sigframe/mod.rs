@@ -15,6 +15,9 @@ pub mod frame;
 pub mod siginfo;
 pub mod sigreturn;
 
+#[cfg(test)]
+mod tests;
+
 pub use action::{default_action, restart, DefaultAction, RestartError, RestartOutcome};
 pub use altstack::{AltStack, AltStackError};
 pub use frame::{

@@ -285,22 +285,23 @@ pub enum PageFaultCause {
     Protection,
 }
 
-/// The signal Linux sends for a CPU exception in user mode, with its `siginfo` and the
-/// trap information to record in the thread. `eip` is the address the CPU reports for
-/// the exception (the instruction for faults, the next one for traps); page faults need
+/// The signal Linux sends for a CPU exception in user mode, with its `siginfo`, updating
+/// the thread's trap information as Linux does: `trapno` and `error_code` on every
+/// exception, `cr2` only on page faults (it stays stale otherwise). `eip` is the address
+/// the CPU reports (the instruction for faults, the next one for traps); page faults need
 /// `cause` (ignored for the other kinds).
-pub fn signal_for_fault(kind: FaultKind, eip: u32, cause: PageFaultCause) -> (SigInfo, TrapInfo) {
-    let trap = |trapno, error_code| TrapInfo {
-        trapno,
-        error_code,
-        cr2: 0,
-    };
-    match kind {
-        FaultKind::DivideError => (SigInfo::fault(SIGFPE, FPE_INTDIV, eip), trap(trap::DE, 0)),
-        FaultKind::Breakpoint => (SigInfo::kernel(SIGTRAP), trap(trap::BP, 0)),
-        FaultKind::Overflow => (SigInfo::kernel(SIGSEGV), trap(trap::OF, 0)),
-        FaultKind::InvalidOpcode => (SigInfo::fault(SIGILL, ILL_ILLOPN, eip), trap(trap::UD, 0)),
-        FaultKind::GeneralProtection(code) => (SigInfo::kernel(SIGSEGV), trap(trap::GP, code)),
+pub fn signal_for_fault(
+    kind: FaultKind,
+    eip: u32,
+    cause: PageFaultCause,
+    thread: &mut TrapInfo,
+) -> SigInfo {
+    let (info, trapno, error_code) = match kind {
+        FaultKind::DivideError => (SigInfo::fault(SIGFPE, FPE_INTDIV, eip), trap::DE, 0),
+        FaultKind::Breakpoint => (SigInfo::kernel(SIGTRAP), trap::BP, 0),
+        FaultKind::Overflow => (SigInfo::kernel(SIGSEGV), trap::OF, 0),
+        FaultKind::InvalidOpcode => (SigInfo::fault(SIGILL, ILL_ILLOPN, eip), trap::UD, 0),
+        FaultKind::GeneralProtection(code) => (SigInfo::kernel(SIGSEGV), trap::GP, code),
         FaultKind::PageFault(fault) => {
             let mut error_code = pf::USER;
             match fault.access {
@@ -315,16 +316,17 @@ pub fn signal_for_fault(kind: FaultKind, eip: u32, cause: PageFaultCause) -> (Si
                     SEGV_ACCERR
                 }
             };
+            thread.cr2 = fault.addr.0;
             (
                 SigInfo::fault(SIGSEGV, code, fault.addr.0),
-                TrapInfo {
-                    trapno: trap::PF,
-                    error_code,
-                    cr2: fault.addr.0,
-                },
+                trap::PF,
+                error_code,
             )
         }
-    }
+    };
+    thread.trapno = trapno;
+    thread.error_code = error_code;
+    info
 }
 
 #[cfg(test)]
@@ -396,12 +398,17 @@ mod tests {
             addr: GuestAddr(0x10),
             access: Access::Write,
         });
-        let (info, trap) = signal_for_fault(pf, 0x8000, PageFaultCause::Protection);
+        let mut thread = TrapInfo::default();
+        let info = signal_for_fault(pf, 0x8000, PageFaultCause::Protection, &mut thread);
         assert_eq!(info, SigInfo::fault(SIGSEGV, SEGV_ACCERR, 0x10));
-        assert_eq!((trap.trapno, trap.error_code, trap.cr2), (14, 7, 0x10));
-        let (info, trap) =
-            signal_for_fault(FaultKind::DivideError, 0x8000, PageFaultCause::NotMapped);
+        assert_eq!(
+            (thread.trapno, thread.error_code, thread.cr2),
+            (14, 7, 0x10)
+        );
+        let kind = FaultKind::DivideError;
+        let info = signal_for_fault(kind, 0x8000, PageFaultCause::NotMapped, &mut thread);
         assert_eq!(info, SigInfo::fault(SIGFPE, FPE_INTDIV, 0x8000));
-        assert_eq!(trap, TrapInfo::default());
+        // cr2 stays from the last page fault.
+        assert_eq!((thread.trapno, thread.error_code, thread.cr2), (0, 0, 0x10));
     }
 }

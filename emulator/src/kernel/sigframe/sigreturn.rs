@@ -352,6 +352,7 @@ mod tests {
             fxsave: &fx,
             vdso_base: None,
             fpu_format: FpuFrameFormat::Fxsr,
+            resume_flag: false,
         };
         let built = build_frame(&cpu, &d).unwrap();
         let mut mem = PagedMemory::new();
