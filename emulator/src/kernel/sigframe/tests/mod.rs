@@ -70,6 +70,8 @@ fn hex(s: &str) -> Vec<u8> {
 }
 
 struct Probe {
+    /// Lines outside cases, by key.
+    globals: HashMap<String, String>,
     pid: u32,
     uid: u32,
     qinfo: Vec<u8>,
@@ -105,6 +107,7 @@ fn probe() -> &'static Probe {
 
 fn parse(text: &str) -> Probe {
     let mut probe = Probe {
+        globals: HashMap::new(),
         pid: 0,
         uid: 0,
         qinfo: Vec::new(),
@@ -152,11 +155,14 @@ fn parse(text: &str) -> Probe {
                 })
             }
             "END" => probe.cases.push(current.take().unwrap()),
-            _ => {
-                if let Some(case) = current.as_mut() {
+            _ => match current.as_mut() {
+                Some(case) => {
                     case.lines.insert(key.to_string(), rest.to_string());
                 }
-            }
+                None => {
+                    probe.globals.insert(key.to_string(), rest.to_string());
+                }
+            },
         }
     }
     probe
@@ -318,7 +324,8 @@ fn sigframe_native_frames_match_byte_for_byte() {
         assert_eq!(info.signo, sig, "{name}: signal");
         let cpu = interrupted_state(case, &sc, eax, eip);
         if name != "restart_sysenter" {
-            assert_eq!(sc.esp, saved_esp, "{name}: interrupted esp");
+            let esp = if ins[7] != 0 { ins[7] } else { saved_esp };
+            assert_eq!(sc.esp, esp, "{name}: interrupted esp");
         }
         for (ours, native, reg) in [
             (cpu.gpr[EAX], sc.eax, "eax"),
@@ -547,4 +554,49 @@ fn sigframe_native_sigreturn_matches() {
         checked += 1;
     }
     assert!(checked >= 12, "only {checked} modified frames");
+}
+
+/// A frame that does not fit on the alternate stack the task is on: the host kills the
+/// task with SIGSEGV (the forced SIGSEGV cannot be delivered either); we refuse it.
+#[test]
+fn sigframe_native_altstack_overflow_is_refused() {
+    let probe = probe();
+    let word = |key: &str| u32::from_str_radix(probe.globals[key].trim(), 16).unwrap();
+    let status = word("OVERFLOWSTATUS");
+    assert_eq!(
+        status & 0x7f,
+        SIGSEGV,
+        "the child died of SIGSEGV (status {status:#x})"
+    );
+    let nested = probe
+        .cases
+        .iter()
+        .find(|c| c.name == "nested_onstack")
+        .unwrap();
+    let mut cpu = CpuState::default();
+    cpu.gpr[ESP] = word("OVERFLOWESP");
+    *cpu.segment_mut(Segment::Ss) = SegmentRegister {
+        selector: USER_DS,
+        base: 0,
+    };
+    let info = SigInfo::kill(SIGUSR1, SI_USER, probe.pid as i32, probe.uid);
+    let action = nested.actions[&SIGUSR1];
+    assert_ne!(action.flags & SA_ONSTACK, 0);
+    let fxsave = [0u8; 512];
+    let d = SignalDelivery {
+        info: &info,
+        action: &action,
+        blocked: probe_mask(),
+        saved_mask: probe_mask(),
+        altstack: &nested.altstack,
+        trap: TrapInfo::default(),
+        fxsave: &fxsave,
+        vdso_base: Some(0),
+        fpu_format: FpuFrameFormat::Fxsr,
+        resume_flag: false,
+    };
+    assert!(matches!(
+        build_frame(&cpu, &d),
+        Err(super::frame::FrameError::AltStackOverflow { .. })
+    ));
 }

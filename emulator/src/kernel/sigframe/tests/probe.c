@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -33,6 +34,7 @@ uint32_t saved_esp;
             "pushal\n"                                                             \
             "movl %esp, saved_esp\n"                                               \
             "fninit\nfldpi\nfldz\nfld1\n"                                          \
+            "cmpl $0, in_regs+28\nje 1f\nmovl in_regs+28, %esp\n1:\n"             \
             "movl in_regs+0, %eax\nmovl in_regs+4, %ebx\nmovl in_regs+8, %ecx\n"   \
             "movl in_regs+12, %edx\nmovl in_regs+16, %esi\nmovl in_regs+20, %edi\n" \
             "movl in_regs+24, %ebp\n"                                              \
@@ -177,6 +179,7 @@ static void set_regs(uint32_t eax, uint32_t ebx, uint32_t ecx, uint32_t edx)
     in_regs.esi = 0x51515151;
     in_regs.edi = 0xd1d1d1d1;
     in_regs.ebp = 0xb9b9b9b9;
+    in_regs.esp = 0; /* 0: run on the caller's stack */
 }
 
 static void run(const char *name, void (*trigger)(void), char *insn, char *after, int modify)
@@ -185,8 +188,8 @@ static void run(const char *name, void (*trigger)(void), char *insn, char *after
     cur_modify = modify;
     printf("CASE %s\n", name);
     printf("LABELS %08x %08x\n", (uint32_t)(uintptr_t)insn, (uint32_t)(uintptr_t)after);
-    printf("IN %08x %08x %08x %08x %08x %08x %08x\n", in_regs.eax, in_regs.ebx, in_regs.ecx,
-           in_regs.edx, in_regs.esi, in_regs.edi, in_regs.ebp);
+    printf("IN %08x %08x %08x %08x %08x %08x %08x %08x\n", in_regs.eax, in_regs.ebx,
+           in_regs.ecx, in_regs.edx, in_regs.esi, in_regs.edi, in_regs.ebp, in_regs.esp);
     fflush(stdout);
     trigger();
     printf("SAVEDESP %08x\n", saved_esp);
@@ -287,6 +290,38 @@ int main(void)
     sigaltstack(NULL, &now);
     printf("ALTSTACK %08x %08x %08x\n", (uint32_t)(uintptr_t)now.ss_sp, now.ss_flags,
            (uint32_t)now.ss_size);
+
+    /* Already on the alternate stack (no SS_AUTODISARM): the frame goes below esp. */
+    ss.ss_flags = 0;
+    sigaltstack(&ss, NULL);
+    printf("ALTSTACK %08x %08x %08x\n", (uint32_t)(uintptr_t)ss.ss_sp, ss.ss_flags,
+           (uint32_t)ss.ss_size);
+    install(SIGUSR1, 1, SA_ONSTACK);
+    set_regs(SYS_kill, pid, SIGUSR1, 0xdddddddd);
+    in_regs.esp = (uint32_t)(uintptr_t)altstack + 0x8000 + 12;
+    run("nested_onstack", t_syscall, t_syscall_insn, t_syscall_after, 1);
+
+    /* Too close to the bottom of the alternate stack: the kernel cannot place the frame
+     * and forces SIGSEGV, which cannot be placed either: the child dies of SIGSEGV. */
+    in_regs.esp = (uint32_t)(uintptr_t)altstack + 300;
+    printf("OVERFLOWESP %08x\n", in_regs.esp);
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        set_regs(SYS_kill, getpid(), SIGUSR1, 0xdddddddd);
+        in_regs.esp = (uint32_t)(uintptr_t)altstack + 300;
+        t_syscall();
+        _exit(0);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    printf("OVERFLOWSTATUS %08x\n", status);
+    ss.ss_flags = SS_DISABLE;
+    sigaltstack(&ss, NULL);
+    sigaltstack(NULL, &now);
+    printf("ALTSTACK %08x %08x %08x\n", (uint32_t)(uintptr_t)now.ss_sp, now.ss_flags,
+           (uint32_t)now.ss_size);
+    install(SIGUSR1, 1, 0);
 
     install(SIGFPE, 1, 0);
     set_regs(1, 0xbbbbbbbb, 0, 0);
