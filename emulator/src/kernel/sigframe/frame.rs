@@ -182,11 +182,8 @@ impl BuiltFrame {
         ] {
             *cpu.segment_mut(seg) = crate::cpu::state::SegmentRegister { selector, base: 0 };
         }
+        // DF, TF (and RF) live outside the lazily computed status flags.
         cpu.eflags_other &= !e.eflags_clear;
-        if e.eflags_clear & eflags::TF != 0 {
-            let status = cpu.flags.materialize();
-            cpu.flags.set_all(status & eflags::STATUS);
-        }
     }
 }
 
@@ -216,10 +213,11 @@ pub fn build_frame(cpu: &CpuState, d: &SignalDelivery) -> Result<BuiltFrame, Fra
     };
     let esp = place.frame as u32;
     let (frame, edx, ecx) = if rt {
-        let info_at = esp + core::mem::offset_of!(RtSigframe, info) as u32;
-        let uc_at = esp + core::mem::offset_of!(RtSigframe, uc) as u32;
+        let info_at = esp.wrapping_add(core::mem::offset_of!(RtSigframe, info) as u32);
+        let uc_at = esp.wrapping_add(core::mem::offset_of!(RtSigframe, uc) as u32);
         let f = RtSigframe {
-            pretcode: restorer.unwrap_or(esp + core::mem::offset_of!(RtSigframe, retcode) as u32),
+            pretcode: restorer
+                .unwrap_or(esp.wrapping_add(core::mem::offset_of!(RtSigframe, retcode) as u32)),
             sig,
             pinfo: info_at,
             puc: uc_at,
@@ -239,7 +237,8 @@ pub fn build_frame(cpu: &CpuState, d: &SignalDelivery) -> Result<BuiltFrame, Fra
         (f.as_bytes().to_vec(), info_at, uc_at)
     } else {
         let f = Sigframe {
-            pretcode: restorer.unwrap_or(esp + core::mem::offset_of!(Sigframe, retcode) as u32),
+            pretcode: restorer
+                .unwrap_or(esp.wrapping_add(core::mem::offset_of!(Sigframe, retcode) as u32)),
             sig,
             sc,
             fpstate_unused: Fpstate32::new_zeroed(),
@@ -301,14 +300,9 @@ fn place_frame(
             sp = alt.top();
             entering = true;
         }
-    } else if cpu.segment(Segment::Ss).selector & 0xffff != USER_DS
-        && d.action.flags & SA_RESTORER == 0
-        && d.action.restorer != 0
-    {
-        // The legacy 16-bit-stack switch: sa_restorer names the stack to use.
-        sp = d.action.restorer as u64;
-        entering = true;
     }
+    // (The legacy "sa_restorer is the stack" switch for a non-flat ss exists only in
+    // 32-bit kernels; a 64-bit kernel never applies it to ia32 tasks.)
     let bad = FrameError::OutOfAddressSpace { sp };
     let math = d.fpu_format.sigframe_size() as u64;
     let buf_fx = sp.checked_sub(math).ok_or(bad)? & !63;
@@ -551,6 +545,46 @@ mod tests {
             build_frame(&cpu, &delivery(&info, &action, &none, &fx)),
             Err(FrameError::OutOfAddressSpace { .. })
         ));
+    }
+
+    #[test]
+    fn sigframe_legacy_frame_without_vdso() {
+        let mut cpu = CpuState::default();
+        cpu.gpr[ESP] = 0x0080_0000;
+        cpu.segment_mut(Segment::Ss).selector = USER_DS;
+        let info = SigInfo::kill(SIGHUP, 0, 1, 2);
+        let mut action = SigAction {
+            handler: 0x0804_8000,
+            flags: 0,
+            restorer: 0x0040_0000,
+            mask: SigSet::EMPTY.with(SIGINT),
+        };
+        let alt = AltStack::INITIAL;
+        let fx = [0u8; 512];
+        let mut d = delivery(&info, &action, &alt, &fx);
+        d.vdso_base = None;
+        let b = build_frame(&cpu, &d).unwrap();
+        assert!(!b.rt && b.esp < 0x0080_0000 && b.esp > 0x0080_0000 - 2048);
+        let f = Sigframe::read_from_bytes(&b.frame[..]).unwrap();
+        // No vDSO and no SA_RESTORER: return through the frame's own retcode.
+        assert_eq!(f.pretcode, b.esp + 724);
+        assert_eq!(f.retcode, [0x58, 0xb8, 119, 0, 0, 0, 0xcd, 0x80]);
+        assert_eq!((f.sc.oldmask, f.extramask[0]), (2, 1));
+        assert_eq!((b.entry.edx, b.entry.ecx), (0, 0));
+        assert_eq!(
+            b.blocked,
+            SigSet::EMPTY.with(SIGINT).with(SIGHUP),
+            "sa_mask and the signal itself"
+        );
+        // A non-flat ss with sa_restorer but no SA_RESTORER: still the normal stack on
+        // a 64-bit kernel.
+        cpu.segment_mut(Segment::Ss).selector = 0x0f;
+        let b = build_frame(&cpu, &delivery(&info, &action, &alt, &fx)).unwrap();
+        assert!(b.esp < 0x0080_0000 && b.esp > 0x0080_0000 - 2048);
+        action.flags = SA_RESTORER | SA_RESETHAND | SA_NODEFER;
+        let b = build_frame(&cpu, &delivery(&info, &action, &alt, &fx)).unwrap();
+        assert!(b.esp > 0x0070_0000 && b.reset_handler);
+        assert_eq!(b.blocked, SigSet::EMPTY.with(SIGINT));
     }
 
     #[test]

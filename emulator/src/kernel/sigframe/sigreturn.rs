@@ -54,10 +54,11 @@ pub struct RestoredRegs {
 }
 
 impl RestoredRegs {
-    /// Loads the registers into `cpu`. A data segment selector (ds, es, fs, gs) whose
-    /// descriptor the CPU does not know becomes the null selector, as Linux's faulting
-    /// segment load does; cs and ss are the flat user segments (see [`BadFrame`] for
-    /// others).
+    /// Loads the registers into `cpu`. A data segment selector (ds, es, fs, gs) that
+    /// changed is loaded from its descriptor; one whose descriptor the CPU does not know
+    /// becomes the null selector, as Linux's faulting segment load does. An unchanged
+    /// selector keeps its current base (Linux reloads only changed ones). cs and ss are
+    /// the flat user segments (see [`BadFrame`] for others).
     pub fn apply(&self, cpu: &mut CpuState) {
         cpu.gpr = self.gpr;
         cpu.eip = self.eip;
@@ -71,17 +72,14 @@ impl RestoredRegs {
             Segment::Gs,
         ] {
             let selector = self.segments[seg as usize];
+            let flat = |selector| SegmentRegister { selector, base: 0 };
+            let current = *cpu.segment(seg);
             let loaded = match seg {
-                Segment::Cs => SegmentRegister {
-                    selector: USER32_CS,
-                    base: 0,
-                },
-                Segment::Ss => SegmentRegister {
-                    selector: USER_DS,
-                    base: 0,
-                },
+                Segment::Cs => flat(USER32_CS),
+                Segment::Ss => flat(USER_DS),
+                _ if current.selector | 3 == selector => current,
                 _ if selector & !3 == 0 || selector == USER_DS || selector == USER32_CS => {
-                    SegmentRegister { selector, base: 0 }
+                    flat(selector)
                 }
                 _ => match cpu.descriptor_base(selector) {
                     Some(base) => SegmentRegister { selector, base },
@@ -426,6 +424,50 @@ mod tests {
         mem.load(GuestAddr(0x10000), frame.as_bytes()).unwrap();
         let err = parse_rt_sigreturn(&mut mem, 0x10004, 0x202).unwrap_err();
         assert!(matches!(err.reason, BadFrameReason::BadSegments { .. }));
+    }
+
+    #[test]
+    fn sigframe_no_fpstate_resets_and_bad_mxcsr_is_refused() {
+        let mut mem = PagedMemory::new();
+        mem.map(GuestAddr(0x10000), 0x2000, Protection::RW);
+        let mut frame = RtSigframe::new_zeroed();
+        frame.uc.uc_mcontext.cs = USER32_CS;
+        frame.uc.uc_mcontext.ss = USER_DS;
+        frame.uc.uc_mcontext.gs = 0x63;
+        frame.uc.uc_mcontext.es = 0x7b;
+        frame.uc.uc_mcontext.eip = 0x1234;
+        mem.load(GuestAddr(0x10000), frame.as_bytes()).unwrap();
+        let r = parse_rt_sigreturn(&mut mem, 0x10004, 0x202).unwrap();
+        assert_eq!(r.fpu, FpuRestore::Init);
+        assert_eq!(r.regs.eip, 0x1234);
+        // gs 0x63 unchanged keeps its base; fs 0 loads the null selector (RPL 3); es
+        // names a descriptor the CPU does not know and becomes null.
+        let mut cpu = CpuState::default();
+        *cpu.segment_mut(Segment::Gs) = SegmentRegister {
+            selector: 0x63,
+            base: 0xb7f0_0000,
+        };
+        *cpu.segment_mut(Segment::Fs) = SegmentRegister {
+            selector: 0x73,
+            base: 0x1000,
+        };
+        r.regs.apply(&mut cpu);
+        assert_eq!(cpu.segment(Segment::Gs).base, 0xb7f0_0000);
+        let null_rpl3 = SegmentRegister {
+            selector: 3,
+            base: 0,
+        };
+        assert_eq!(*cpu.segment(Segment::Fs), null_rpl3);
+        assert_eq!(*cpu.segment(Segment::Es), SegmentRegister::default());
+
+        let mut fp = crate::kernel::sigframe::abi::Fpstate32::new_zeroed();
+        fp.fx.mxcsr = 0x1_0000;
+        mem.load(GuestAddr(0x11000), fp.as_bytes()).unwrap();
+        frame.uc.uc_mcontext.fpstate = 0x11000;
+        mem.load(GuestAddr(0x10000), frame.as_bytes()).unwrap();
+        let err = parse_rt_sigreturn(&mut mem, 0x10004, 0x202).unwrap_err();
+        assert_eq!(err.reason, BadFrameReason::ReservedMxcsr(0x1_0000));
+        assert_eq!(err.regs.unwrap().eip, 0x1234);
     }
 
     #[test]
