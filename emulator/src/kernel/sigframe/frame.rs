@@ -295,11 +295,9 @@ fn place_frame(
     let nested = alt.on_stack(esp);
     let mut sp = esp as u64;
     let mut entering = false;
-    if d.action.flags & SA_ONSTACK != 0 {
-        if alt.mode(esp) == 0 {
-            sp = alt.top();
-            entering = true;
-        }
+    if d.action.flags & SA_ONSTACK != 0 && alt.mode(esp) == 0 {
+        sp = alt.top();
+        entering = true;
     }
     // (The legacy "sa_restorer is the stack" switch for a non-flat ss exists only in
     // 32-bit kernels; a 64-bit kernel never applies it to ia32 tasks.)
