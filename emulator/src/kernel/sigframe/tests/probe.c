@@ -23,6 +23,7 @@
 
 struct regs { uint32_t eax, ebx, ecx, edx, esi, edi, ebp, esp, eflags, fcw, mxcsr; };
 struct regs in_regs, out_regs;
+uint32_t in_df; /* set DF before the instruction */
 uint32_t saved_esp;
 
 /* One trigger function per case: load the GPRs from in_regs, set up the x87 stack, run
@@ -38,6 +39,7 @@ uint32_t saved_esp;
             "movl in_regs+0, %eax\nmovl in_regs+4, %ebx\nmovl in_regs+8, %ecx\n"   \
             "movl in_regs+12, %edx\nmovl in_regs+16, %esi\nmovl in_regs+20, %edi\n" \
             "movl in_regs+24, %ebp\n"                                              \
+            "cmpl $0, in_df\nje 2f\nstd\n2:\n"                                      \
             ".globl " #name "_insn\n" #name "_insn:\n" insn "\n"                   \
             ".globl " #name "_after\n" #name "_after:\n"                           \
             "movl %eax, out_regs+0\nmovl %ebx, out_regs+4\nmovl %ecx, out_regs+8\n" \
@@ -329,7 +331,9 @@ int main(void)
 
     install(SIGILL, 1, 0);
     set_regs(0xaaaaaaaa, 0xbbbbbbbb, 0xcccccccc, 0xdddddddd);
+    in_df = 1; /* the handler must still start with DF clear */
     run("ill", t_ud2, t_ud2_insn, t_ud2_after, 1);
+    in_df = 0;
 
     install(SIGTRAP, 1, 0);
     run("trap", t_int3, t_int3_insn, t_int3_after, 1);
