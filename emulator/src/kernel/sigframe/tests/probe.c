@@ -253,6 +253,24 @@ int main(void)
     set_regs(SYS_rt_sigqueueinfo, pid, 34, (uint32_t)(uintptr_t)qinfo);
     run("sigqueue_rt", t_syscall, t_syscall_insn, t_syscall_after, 1);
 
+    /* SIGCHLD from a child that exited with 7, delivered when the rt_sigprocmask
+     * system call that unblocks it returns. */
+    install(SIGCHLD, 1, 0);
+    uint32_t chld[2] = {1u << (SIGCHLD - 1), 0};
+    syscall(SYS_rt_sigprocmask, SIG_BLOCK, chld, NULL, 8);
+    fflush(stdout);
+    pid_t kid = fork();
+    if (kid == 0)
+        _exit(7);
+    siginfo_t ws;
+    waitid(P_PID, kid, &ws, WEXITED | WNOWAIT);
+    printf("CHILD %08x\n", (uint32_t)kid);
+    set_regs(SYS_rt_sigprocmask, SIG_UNBLOCK, (uint32_t)(uintptr_t)chld, 0);
+    in_regs.esi = 8;
+    run("sigchld_rt", t_syscall, t_syscall_insn, t_syscall_after, 1);
+    waitpid(kid, NULL, 0);
+    signal(SIGCHLD, SIG_DFL);
+
     static char buf[4];
     install(SIGALRM, 1, SA_RESTART);
     set_regs(SYS_read, pipefd[0], (uint32_t)(uintptr_t)buf, 1);
