@@ -211,7 +211,8 @@ static void run(const char *name, void (*trigger)(void), char *insn, char *after
 
 static void arm_timer(void)
 {
-    struct itimerval it = {{0, 0}, {0, 20000}};
+    /* Long enough that the read is blocking when it fires, even on a loaded host. */
+    struct itimerval it = {{0, 0}, {0, 200000}};
     setitimer(ITIMER_REAL, &it, NULL);
 }
 
