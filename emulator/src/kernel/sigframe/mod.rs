@@ -18,10 +18,16 @@ pub mod sigreturn;
 #[cfg(test)]
 mod tests;
 
-pub use action::{default_action, restart, DefaultAction, RestartError, RestartOutcome};
+pub use action::{
+    blocked_after_delivery, default_action, restart, sysenter_as_int80, wait_status, DefaultAction,
+    RestartError, RestartOutcome,
+};
 pub use altstack::{AltStack, AltStackError};
 pub use frame::{
     build_frame, BuiltFrame, FpuFrameFormat, FrameError, HandlerEntry, SigAction, SignalDelivery,
 };
-pub use siginfo::{signal_for_fault, SigFields, SigInfo, TrapInfo};
-pub use sigreturn::{parse_rt_sigreturn, parse_sigreturn, BadFrame, FpuRestore, Restored};
+pub use siginfo::{signal_for_fault, PageFaultCause, SigFields, SigInfo, TrapInfo};
+pub use sigreturn::{
+    parse_rt_sigreturn, parse_sigreturn, BadFrame, BadFrameReason, FpuRestore, GuestRead, Restored,
+    RestoredRegs,
+};

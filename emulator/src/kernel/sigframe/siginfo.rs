@@ -147,6 +147,50 @@ impl SigInfo {
         }
     }
 
+    /// `SIGCHLD` for a child that exited, was killed, dumped, stopped or continued
+    /// (`code` is a `CLD_*`; `status` the exit code or signal; times in clock ticks).
+    pub fn chld(code: i32, pid: i32, uid: u32, status: i32, utime: i32, stime: i32) -> SigInfo {
+        SigInfo {
+            signo: SIGCHLD,
+            errno: 0,
+            code,
+            fields: SigFields::Chld(abi::SiChld {
+                si_pid: pid,
+                si_uid: uid,
+                si_status: status,
+                si_utime: utime,
+                si_stime: stime,
+            }),
+        }
+    }
+
+    /// A POSIX timer expiry (SI_TIMER).
+    pub fn timer(signo: u32, tid: i32, overrun: i32, value: u32) -> SigInfo {
+        SigInfo {
+            signo,
+            errno: 0,
+            code: SI_TIMER,
+            fields: SigFields::Timer(abi::SiTimer {
+                si_tid: tid,
+                si_overrun: overrun,
+                si_value: value,
+            }),
+        }
+    }
+
+    /// `SIGIO`/`SIGPOLL` (or the `F_SETSIG` signal) for `fd` with `code` a `POLL_*`.
+    pub fn poll(signo: u32, code: i32, band: i32, fd: i32) -> SigInfo {
+        SigInfo {
+            signo,
+            errno: 0,
+            code,
+            fields: SigFields::Poll(abi::SiPoll {
+                si_band: band,
+                si_fd: fd,
+            }),
+        }
+    }
+
     /// The guest's 128-byte `siginfo_t`: the header, the member the layout of
     /// `(signo, code)` selects, and zeros elsewhere (as `copy_siginfo_to_user32` does).
     pub fn to_abi(&self) -> abi::Siginfo {

@@ -14,7 +14,7 @@ use super::abi::{sa::*, si_code::*, signo::*, SigSet, Siginfo, USER32_CS, USER_D
 use super::action::{self, RestartError, RestartOutcome};
 use super::altstack::AltStack;
 use super::frame::{build_frame, FpuFrameFormat, SigAction, SignalDelivery};
-use super::siginfo::{signal_for_fault, PageFaultCause, SigFields, SigInfo, TrapInfo};
+use super::siginfo::{signal_for_fault, PageFaultCause, SigInfo, TrapInfo};
 use super::sigreturn::{parse_rt_sigreturn, parse_sigreturn, FpuRestore};
 use crate::cpu::fault::FaultKind;
 use crate::cpu::memory::{Access, GuestAddr, MemFault, PagedMemory, Protection};
@@ -309,19 +309,15 @@ fn sigframe_native_frames_match_byte_for_byte() {
                 }
                 "sigchld_rt" => {
                     let child = u32::from_str_radix(probe.globals["CHILD"].trim(), 16).unwrap();
-                    let info = SigInfo {
-                        signo: SIGCHLD,
-                        errno: 0,
-                        code: CLD_EXITED,
-                        fields: SigFields::Chld(super::abi::SiChld {
-                            si_pid: child as i32,
-                            si_uid: probe.uid,
-                            si_status: 7,
-                            // CPU time in ticks depends on the host's accounting.
-                            si_utime: word_at(&frame_native, 16 + 12 + 12) as i32,
-                            si_stime: word_at(&frame_native, 16 + 12 + 16) as i32,
-                        }),
-                    };
+                    // CPU time in ticks depends on the host's accounting.
+                    let info = SigInfo::chld(
+                        CLD_EXITED,
+                        child as i32,
+                        probe.uid,
+                        7,
+                        word_at(&frame_native, 16 + 12 + 12) as i32,
+                        word_at(&frame_native, 16 + 12 + 16) as i32,
+                    );
                     (info, 0, after, false)
                 }
                 "tgkill_rt" => (
