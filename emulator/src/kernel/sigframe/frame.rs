@@ -395,9 +395,9 @@ fn fpstate_bytes(cpu: &CpuState, image: &[u8; 512], format: FpuFrameFormat) -> V
 fn fsave_header(cpu: &CpuState, fx: &FxregsState) -> FsaveHeader {
     let mut st = [FpReg::default(); 8];
     for (i, reg) in st.iter_mut().enumerate() {
-        let raw = &fx.st_space[i * 4..i * 4 + 3];
-        let bytes: Vec<u8> = raw.iter().flat_map(|w| w.to_le_bytes()).collect();
-        *reg = FpReg::read_from_bytes(&bytes[..10]).unwrap_or_default();
+        // FXSAVE keeps each register in 16 bytes, FSAVE in 10.
+        let slot = &fx.st_space.as_bytes()[i * 16..i * 16 + 10];
+        *reg = FpReg::read_from_bytes(slot).unwrap_or_default();
     }
     FsaveHeader {
         cw: fx.cwd as u32 | 0xffff_0000,
