@@ -585,6 +585,49 @@ mod tests {
         assert_eq!(b.blocked, SigSet::EMPTY.with(SIGINT));
     }
 
+    /// Any stack pointer, alternate stack, flags and FPU image: a frame or an error,
+    /// never a panic; a frame always fits below 4 GiB with esp + 4 16-aligned.
+    #[test]
+    fn sigframe_random_deliveries_do_not_panic() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed as u32
+        };
+        for _ in 0..2000 {
+            let mut cpu = CpuState::default();
+            cpu.gpr[ESP] = next();
+            let info = SigInfo::kill(next() % 70, next() as i32, 0, 0);
+            let action = SigAction {
+                handler: next(),
+                flags: next(),
+                restorer: next(),
+                mask: SigSet(next() as u64),
+            };
+            let alt = AltStack {
+                sp: next(),
+                size: next() >> (next() % 32),
+                flags: next(),
+            };
+            let mut fx = [0u8; 512];
+            fx.iter_mut().for_each(|b| *b = next() as u8);
+            let mut d = delivery(&info, &action, &alt, &fx);
+            if next() % 2 == 0 {
+                d.fpu_format = FpuFrameFormat::Xsave {
+                    xstate_size: next() % 4096,
+                    xfeatures: next() as u64,
+                };
+            }
+            if let Ok(b) = build_frame(&cpu, &d) {
+                assert_eq!(b.esp.wrapping_add(4) % 16, 0);
+                let end = b.fpstate_addr as u64 + b.fpstate.len() as u64;
+                assert!(end <= 1 << 32 && (b.esp as u64) + (b.frame.len() as u64) <= end);
+            }
+        }
+    }
+
     #[test]
     fn sigframe_tag_word_classes() {
         let mut fx = FxregsState::new_zeroed();

@@ -470,6 +470,38 @@ mod tests {
         assert_eq!(err.regs.unwrap().eip, 0x1234);
     }
 
+    /// Arbitrary guest bytes never panic the parsers or the siginfo decoder.
+    #[test]
+    fn sigframe_random_frames_do_not_panic() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for round in 0..200 {
+            let mut mem = PagedMemory::new();
+            mem.map(GuestAddr(0x10000), 0x2000, Protection::RW);
+            let bytes: Vec<u8> = (0..0x2000).map(|_| next() as u8).collect();
+            mem.load(GuestAddr(0x10000), &bytes).unwrap();
+            if round % 2 == 0 {
+                // Point fpstate into the mapped page sometimes.
+                let fp = (0x10000 + (next() as u32 % 0x1800)).to_le_bytes();
+                let sc = 0x10000 + 8 + offset_of!(Sigcontext, fpstate);
+                mem.load(GuestAddr(sc as u32), &fp).unwrap();
+            }
+            let esp = 0x10000 + (next() as u32 % 0x2100);
+            let _ = parse_sigreturn(&mut mem, esp, next() as u32);
+            let _ = parse_rt_sigreturn(&mut mem, esp, next() as u32);
+            let _ = parse_sigreturn(&mut mem, 8 + 0x10000, next() as u32);
+            let raw =
+                crate::kernel::sigframe::abi::Siginfo::read_from_bytes(&bytes[..128]).unwrap();
+            let info = SigInfo::from_abi(&raw);
+            let _ = info.to_abi();
+        }
+    }
+
     #[test]
     fn sigframe_abridged_tags() {
         assert_eq!(abridged_tag_word(0xffff), 0);
