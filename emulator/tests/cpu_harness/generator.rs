@@ -10,7 +10,9 @@
 use super::case::*;
 use super::compare::{decode, has_undefined_result};
 use emulator::cpu::exec::{classify, Handler};
-use iced_x86::{Instruction, InstructionInfoFactory, Mnemonic, OpKind, Register};
+use iced_x86::{
+    Decoder, DecoderOptions, Instruction, InstructionInfoFactory, Mnemonic, OpKind, Register,
+};
 
 /// SplitMix64: small, fast and good enough for test generation.
 pub struct Rng(u64);
@@ -265,6 +267,21 @@ fn steer_memory(case: &mut Case, instr: &Instruction, rng: &mut Rng) {
                 case.regs[n] = case.regs[n].wrapping_add(delta);
                 fixed |= 1 << n;
             }
+        } else if um.base() == Register::None && um.index() == Register::None {
+            // An absolute address (disp32, moffs): rewrite the displacement bytes.
+            patch_displacement(case, delta);
         }
     }
+}
+
+fn patch_displacement(case: &mut Case, delta: u32) {
+    let mut decoder = Decoder::with_ip(32, &case.code, CODE as u64, DecoderOptions::NONE);
+    let instr = decoder.decode();
+    let offsets = decoder.get_constant_offsets(&instr);
+    if !offsets.has_displacement() || offsets.displacement_size() != 4 {
+        return;
+    }
+    let at = offsets.displacement_offset();
+    let old = u32::from_le_bytes(case.code[at..at + 4].try_into().unwrap());
+    case.code[at..at + 4].copy_from_slice(&old.wrapping_add(delta).to_le_bytes());
 }
