@@ -12,6 +12,7 @@ mod bcd;
 mod bit;
 mod control;
 mod data;
+pub mod fast;
 mod muldiv;
 mod shift;
 mod stack;
