@@ -155,3 +155,38 @@ fn coverage_report() {
         "handled mnemonics without a differential case: {untested:?}"
     );
 }
+
+/// The runner's x87/SSE plumbing, for the x87 and SIMD units' future differential tests:
+/// an FXSAVE image goes in through `fxrstor` and comes back from the signal frame.
+#[test]
+fn native_runner_round_trips_fxsave_state() {
+    let mut runner = NativeRunner::start();
+    let mut image = [0u8; 512];
+    image[0..2].copy_from_slice(&0x037fu16.to_le_bytes()); // fcw
+    image[24..28].copy_from_slice(&0x1f80u32.to_le_bytes()); // mxcsr
+    for (n, b) in image[160..288].iter_mut().enumerate() {
+        *b = (n * 7 + 3) as u8; // xmm0-xmm7
+    }
+    let nop = cpu_harness::case::Case::new(&[0x90]);
+    let (outcome, after) = runner.run_with_fxsave(&nop, &image);
+    assert_eq!(outcome.trapno, 3, "the case ended at its int3");
+    assert_eq!(
+        &after[160..288],
+        &image[160..288],
+        "xmm registers survive a nop"
+    );
+    assert_eq!(&after[24..28], &image[24..28], "mxcsr survives a nop");
+
+    // xorps xmm1, xmm1 clears xmm1 only; fld1 pushes 1.0 (80-bit 0x3fff_8000...).
+    let xorps = cpu_harness::case::Case::new(&[0x0f, 0x57, 0xc9]);
+    let (_, after) = runner.run_with_fxsave(&xorps, &image);
+    assert_eq!(&after[176..192], &[0u8; 16], "xmm1 cleared");
+    assert_eq!(&after[160..176], &image[160..176], "xmm0 untouched");
+    let fld1 = cpu_harness::case::Case::new(&[0xd9, 0xe8]);
+    let (_, after) = runner.run_with_fxsave(&fld1, &image);
+    assert_eq!(
+        &after[32..42],
+        &[0, 0, 0, 0, 0, 0, 0, 0x80, 0xff, 0x3f],
+        "st0 = 1.0"
+    );
+}
