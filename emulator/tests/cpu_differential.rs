@@ -6,7 +6,7 @@
 
 mod cpu_harness;
 
-use cpu_harness::generator::generate;
+use cpu_harness::generator::{generate, generate_sequence};
 use cpu_harness::native::NativeRunner;
 use cpu_harness::{handwritten, run_differential, Tally};
 use std::time::Instant;
@@ -93,6 +93,42 @@ fn random_cases_match_the_host_cpu() {
         "the generator produced too few comparable cases"
     );
     assert_clean("random cases", &tally);
+}
+
+/// Straight-line sequences of 2-4 instructions: flags and registers flowing between
+/// instructions (lazy flags read after inc/dec, adc chains, ...). A quarter of
+/// `WEBVM_FUZZ_CASES` sequences.
+#[test]
+fn random_sequences_match_the_host_cpu() {
+    let seed = env_u64("WEBVM_FUZZ_SEED", 0x5eed);
+    let total = env_u64("WEBVM_FUZZ_CASES", 200_000) / 4;
+    let mut runner = NativeRunner::start();
+    let mut tally = Tally::default();
+    let started = Instant::now();
+    let mut index = 0;
+    while index < total {
+        let end = (index + 4096).min(total);
+        let batch: Vec<_> = (index..end)
+            .filter_map(|n| {
+                generate_sequence(seed, n)
+                    .map(|g| (format!("sequence WEBVM_FUZZ_SEED={seed:#x} #{n}"), g.case))
+            })
+            .collect();
+        run_differential(&mut runner, &batch, &mut tally, 20);
+        index = end;
+    }
+    eprintln!(
+        "sequences: seed {seed:#x}, {total} drawn, {} compared, {} skipped, {} mismatches, {:.1}s",
+        tally.compared,
+        tally.skipped,
+        tally.failures.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        tally.compared > total / 3,
+        "the generator produced too few comparable sequences"
+    );
+    assert_clean("random sequences", &tally);
 }
 
 /// The coverage report: iced-x86 mnemonics the interpreter handles and those the

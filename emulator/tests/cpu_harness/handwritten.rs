@@ -371,10 +371,36 @@ pub fn cases() -> Vec<Labeled> {
         ("gs xlat", &[0x65, 0xd7]),
     ];
     for (name, bytes) in segmented {
-        for ebx in [0u32, 0x200, 0xbfc, 0xffc, 0x1_0000, 0xffff_fe00] {
+        for ebx in [
+            0u32,
+            0x200,
+            0xbfc,
+            0xffc,
+            0x1_0000,
+            0xffff_fe00,
+            0xffff_fffd,
+            0xffff_ffff,
+        ] {
             let regs = [0x1234_5678, 8, 0, ebx, 0, 0, ebx, DATA + 0x100];
             v.push(Labeled {
                 label: format!("{name} ebx={ebx:#x}"),
+                case: case(bytes, regs, 0),
+            });
+        }
+    }
+    // Offsets that run past the 4 GiB segment limit: #GP, or #SS through ss.
+    for off in [0xffff_fffcu32, 0xffff_fffd, 0xffff_ffff] {
+        let esp = DATA + 0x800;
+        let regs = [0, 0, 0, off, esp, off, 0, 0];
+        let wraps: [(&str, &[u8]); 4] = [
+            ("mov eax,[ebx]", &[0x8b, 0x03]),
+            ("mov eax,[ebp]", &[0x8b, 0x45, 0x00]),
+            ("add [ebx],ax", &[0x66, 0x01, 0x03]),
+            ("mov eax,[esp+ebx+4]", &[0x8b, 0x44, 0x1c, 0x04]),
+        ];
+        for (name, bytes) in wraps {
+            v.push(Labeled {
+                label: format!("{name} offset={off:#x}"),
                 case: case(bytes, regs, 0),
             });
         }

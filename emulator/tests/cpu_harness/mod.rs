@@ -14,6 +14,20 @@ pub mod native;
 use case::Case;
 use native::NativeRunner;
 
+/// How many instructions precede the int3 padding (at least one).
+fn instruction_count(case: &Case) -> usize {
+    let mut decoder = iced_x86::Decoder::with_ip(32, &case.code, case::CODE as u64, 0);
+    let mut n = 0;
+    while decoder.can_decode() {
+        let i = decoder.decode();
+        if i.is_invalid() || i.code() == iced_x86::Code::Int3 {
+            break;
+        }
+        n += 1;
+    }
+    n.max(1)
+}
+
 /// Totals of one differential run.
 #[derive(Default, Debug)]
 pub struct Tally {
@@ -35,7 +49,8 @@ pub fn run_differential(
     let mut comparable = Vec::with_capacity(cases.len());
     let mut emulated = Vec::with_capacity(cases.len());
     for (label, case) in cases {
-        let e = emulated::run(case, &runner.selectors);
+        let steps = instruction_count(case);
+        let e = emulated::run(case, &runner.selectors, steps);
         if e.comparable {
             comparable.push((label, case.clone()));
             emulated.push(e);

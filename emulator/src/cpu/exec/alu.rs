@@ -18,7 +18,7 @@ pub(super) fn binary<M: GuestMemory>(
     i: &Instruction,
 ) -> Step {
     let size = operand_size(i, 0);
-    let dst = place(s, i, 0);
+    let dst = place(s, i, 0)?;
     let b = read_operand(s, m, i, 1, size)?;
     let writes = writes_destination(h);
     let a = if writes {
@@ -65,7 +65,7 @@ pub(super) fn unary<M: GuestMemory>(
     i: &Instruction,
 ) -> Step {
     let size = operand_size(i, 0);
-    let dst = place(s, i, 0);
+    let dst = place(s, i, 0)?;
     let a = load_for_update(s, m, dst, size)?;
     match h {
         Handler::Inc => {

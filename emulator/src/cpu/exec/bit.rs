@@ -17,7 +17,7 @@ pub(super) fn bit_test<M: GuestMemory>(
     let size = operand_size(i, 0);
     let bits = size * 8;
     let offset = read_operand(s, m, i, 1, size)?;
-    let (target, bit) = match place(s, i, 0) {
+    let (target, bit) = match place(s, i, 0)? {
         Place::Mem(a) if i.op1_kind() == OpKind::Register => {
             let signed = if size == 2 {
                 offset as u16 as i16 as i32

@@ -6,8 +6,8 @@
 //! `FastOp::None` and takes the generic path.
 
 use super::alu::{compute, writes_destination};
-use super::{condition, Handler};
-use crate::cpu::fault::Step;
+use super::{condition, segment_limit_fault, Handler};
+use crate::cpu::fault::{Step, Stop};
 use crate::cpu::flags::FlagOp;
 use crate::cpu::memory::{GuestAddr, GuestMemory};
 use crate::cpu::state::CpuState;
@@ -195,9 +195,7 @@ pub(crate) fn execute<M: GuestMemory>(f: FastOp, s: &mut CpuState, m: &mut M) ->
             seg,
             disp,
         } => {
-            let a = s.gpr[base as usize]
-                .wrapping_add(disp)
-                .wrapping_add(s.segments[seg as usize].base);
+            let a = offset_checked(s, base, disp, seg)?.wrapping_add(s.segments[seg as usize].base);
             s.gpr[dst as usize] = m.read_u32(GuestAddr(a))?;
         }
         FastOp::Store {
@@ -206,9 +204,7 @@ pub(crate) fn execute<M: GuestMemory>(f: FastOp, s: &mut CpuState, m: &mut M) ->
             seg,
             disp,
         } => {
-            let a = s.gpr[base as usize]
-                .wrapping_add(disp)
-                .wrapping_add(s.segments[seg as usize].base);
+            let a = offset_checked(s, base, disp, seg)?.wrapping_add(s.segments[seg as usize].base);
             m.write_u32(GuestAddr(a), s.gpr[src as usize])?;
         }
         FastOp::Jcc { cc, target } => {
@@ -219,6 +215,17 @@ pub(crate) fn execute<M: GuestMemory>(f: FastOp, s: &mut CpuState, m: &mut M) ->
         FastOp::None => {}
     }
     Ok(())
+}
+
+/// `base + disp` for a 4-byte access, faulting past the 4 GiB segment limit.
+#[inline(always)]
+fn offset_checked(s: &CpuState, base: u8, disp: u32, seg: u8) -> Result<u32, Stop> {
+    let off = s.gpr[base as usize].wrapping_add(disp);
+    if off > u32::MAX - 3 {
+        let seg = if seg == 2 { Register::SS } else { Register::DS };
+        return Err(segment_limit_fault(seg).into());
+    }
+    Ok(off)
 }
 
 #[inline(always)]

@@ -514,19 +514,38 @@ pub(crate) fn segment_base(s: &CpuState, seg: Register) -> u32 {
     }
 }
 
-/// Linear address of the memory operand (segment base included).
+/// Linear address of the memory operand (segment base included). An access that runs
+/// past the 4 GiB segment limit (offset + size - 1 > 0xffff_ffff) is #GP(0), or #SS(0)
+/// through ss, before any memory is touched.
 #[inline(always)]
-pub(crate) fn linear(s: &CpuState, i: &Instruction) -> GuestAddr {
-    GuestAddr(offset(s, i).wrapping_add(segment_base(s, i.memory_segment())))
+pub(crate) fn linear(s: &CpuState, i: &Instruction) -> Result<GuestAddr, Stop> {
+    let off = offset(s, i);
+    let size = i.memory_size().size() as u32;
+    if off.checked_add(size.saturating_sub(1)).is_none() {
+        return Err(segment_limit_fault(i.memory_segment()).into());
+    }
+    Ok(GuestAddr(
+        off.wrapping_add(segment_base(s, i.memory_segment())),
+    ))
+}
+
+/// The fault for an access beyond a segment's limit.
+#[inline(never)]
+pub(crate) fn segment_limit_fault(seg: Register) -> FaultKind {
+    if seg == Register::SS {
+        FaultKind::StackSegment
+    } else {
+        FaultKind::GeneralProtection(0)
+    }
 }
 
 /// Resolves operand `n` (register or memory) to a place.
 #[inline(always)]
-pub(crate) fn place(s: &CpuState, i: &Instruction, n: u32) -> Place {
-    match i.op_kind(n) {
+pub(crate) fn place(s: &CpuState, i: &Instruction, n: u32) -> Result<Place, Stop> {
+    Ok(match i.op_kind(n) {
         OpKind::Register => Place::Reg(i.op_register(n)),
-        _ => Place::Mem(linear(s, i)),
-    }
+        _ => Place::Mem(linear(s, i)?),
+    })
 }
 
 #[inline(always)]
@@ -616,7 +635,7 @@ pub(crate) fn read_operand<M: GuestMemory>(
 ) -> Result<u32, Stop> {
     Ok(match i.op_kind(n) {
         OpKind::Register => s.reg(i.op_register(n)),
-        OpKind::Memory => read_mem(m, linear(s, i), size)?,
+        OpKind::Memory => read_mem(m, linear(s, i)?, size)?,
         OpKind::Immediate8 => i.immediate8() as u32,
         OpKind::Immediate8_2nd => i.immediate8_2nd() as u32,
         OpKind::Immediate16 => i.immediate16() as u32,

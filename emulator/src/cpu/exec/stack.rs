@@ -43,7 +43,7 @@ pub(super) fn pop<M: GuestMemory>(s: &mut CpuState, m: &mut M, i: &Instruction) 
         OpKind::Memory => {
             // The address is computed with esp already incremented.
             s.gpr[ESP] = new_esp;
-            let a = linear(s, i);
+            let a = linear(s, i)?;
             if let Err(f) = write_mem(m, a, size, v) {
                 s.gpr[ESP] = esp;
                 return Err(f.into());
