@@ -75,8 +75,9 @@ pub fn undefined_flags(i: &Instruction, regs: &[u32; 8]) -> u32 {
             _ => AF | OF,
         },
         M::Bt | M::Bts | M::Btr | M::Btc => OF | SF | AF | PF,
-        M::Bsf | M::Bsr => CF | OF | SF | AF | PF,
-        M::Tzcnt | M::Lzcnt => OF | SF | AF | PF,
+        // tzcnt runs as bsf here (BMI1 is not advertised); the runner runs bsf for it too.
+        M::Bsf | M::Bsr | M::Tzcnt => CF | OF | SF | AF | PF,
+        M::Lzcnt => OF | SF | AF | PF,
         M::Daa | M::Das => OF,
         M::Aaa | M::Aas => OF | SF | ZF | PF,
         M::Aam | M::Aad => OF | AF | CF,

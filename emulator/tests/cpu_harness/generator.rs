@@ -259,6 +259,14 @@ fn draw_instruction(rng: &mut Rng) -> Option<(Vec<u8>, Instruction, Handler)> {
     {
         return None; // syscalls are the kernel layer's business
     }
+    // `F3 0F BC` is compared against the host's bsf by swapping F3 for a ds override
+    // (see `as_host_runs_it`); that needs no other segment prefix and a ds operand.
+    if instr.mnemonic() == Mnemonic::Tzcnt
+        && (instr.segment_prefix() != Register::None
+            || (instr.op1_kind() == OpKind::Memory && instr.memory_segment() != Register::DS))
+    {
+        return None;
+    }
     Some((bytes, instr, handler))
 }
 

@@ -1,4 +1,5 @@
-//! Bit instructions: bt bts btr btc, bsf bsr, and tzcnt lzcnt popcnt.
+//! Bit instructions: bt bts btr btc, bsf bsr (also for `rep bsf`, F3 0F BC, since BMI1
+//! and so TZCNT are not advertised), lzcnt (ABM is advertised) and popcnt.
 //! With a register bit offset and a memory operand, bt* address memory relative to the
 //! operand by the signed offset, as the hardware does.
 
@@ -90,11 +91,9 @@ pub(super) fn bit_scan<M: GuestMemory>(
                 s.flags.set(ZF, false);
             }
         }
-        Handler::Tzcnt | Handler::Lzcnt => {
+        Handler::Lzcnt => {
             let count = if src == 0 {
                 bits
-            } else if h == Handler::Tzcnt {
-                src.trailing_zeros()
             } else {
                 src.leading_zeros() - (32 - bits)
             };

@@ -66,7 +66,6 @@ pub enum Handler {
     Btc,
     Bsf,
     Bsr,
-    Tzcnt,
     Lzcnt,
     Popcnt,
     // bcd
@@ -213,7 +212,9 @@ pub fn classify(code: Code) -> Handler {
         M::Btc => H::Btc,
         M::Bsf => H::Bsf,
         M::Bsr => H::Bsr,
-        M::Tzcnt => H::Tzcnt,
+        // Without BMI1 advertised, `rep bsf` (F3 0F BC) is plain bsf, as on CPUs
+        // that predate TZCNT.
+        M::Tzcnt => H::Bsf,
         M::Lzcnt => H::Lzcnt,
         M::Popcnt => H::Popcnt,
         M::Daa => H::Daa,
@@ -425,7 +426,7 @@ pub(crate) fn execute<M: GuestMemory>(
         H::Mul | H::Div | H::Idiv => muldiv::one_operand(h, s, m, i),
         H::Imul => muldiv::imul(s, m, i),
         H::Bt | H::Bts | H::Btr | H::Btc => bit::bit_test(h, s, m, i),
-        H::Bsf | H::Bsr | H::Tzcnt | H::Lzcnt | H::Popcnt => bit::bit_scan(h, s, m, i),
+        H::Bsf | H::Bsr | H::Lzcnt | H::Popcnt => bit::bit_scan(h, s, m, i),
         H::Daa | H::Das | H::Aaa | H::Aas | H::Aam | H::Aad => bcd::execute(h, s, i),
         H::Movs | H::Cmps | H::Scas | H::Lods | H::Stos => string::execute(h, s, m, i),
         H::Mov => data::mov(s, m, i),
