@@ -405,6 +405,42 @@ pub fn cases() -> Vec<Labeled> {
             });
         }
     }
+    // Implicit stack and string accesses past 4 GiB: #SS (SIGBUS) / #GP part-way.
+    for esp in [2u32, 0xffff_ffff, 0xffff_fffe] {
+        let regs = [0, 0, 0, 0, esp, 1, 0, 0];
+        let ops: [(&str, &[u8]); 6] = [
+            ("push eax", &[0x50]),
+            ("pop eax", &[0x58]),
+            ("ret", &[0xc3]),
+            ("call rel", &[0xe8, 0x10, 0, 0, 0]),
+            ("pushfd", &[0x9c]),
+            ("pop dword [eax]", &[0x8f, 0x00]),
+        ];
+        for (name, bytes) in ops {
+            v.push(Labeled {
+                label: format!("{name} esp={esp:#x}"),
+                case: case(bytes, regs, 0),
+            });
+        }
+    }
+    for (esi, ecx, df) in [
+        (0xffff_fffeu32, 0u32, 0u32),
+        (6, 5, 0x400),
+        (0xffff_fff6, 5, 0),
+    ] {
+        let regs = [0, ecx, 0, 0, 0, 0, esi, DATA + 0x100];
+        let ops: [(&str, &[u8]); 3] = [
+            ("fs lodsd", &[0x64, 0xad]),
+            ("fs rep lodsd", &[0x64, 0xf3, 0xad]),
+            ("gs rep movsd", &[0x65, 0xf3, 0xa5]),
+        ];
+        for (name, bytes) in ops {
+            v.push(Labeled {
+                label: format!("{name} esi={esi:#x} ecx={ecx}"),
+                case: case(bytes, regs, df),
+            });
+        }
+    }
     // Privileged instructions: #GP in user mode (in/out too, with IOPL 0).
     let privileged: [(&str, &[u8]); 24] = [
         ("in al,0x60", &[0xe4, 0x60]),

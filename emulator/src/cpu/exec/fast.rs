@@ -7,6 +7,7 @@
 //! the generic path.
 
 use super::alu::{compute, writes_destination};
+use super::stack::stack_slot;
 use super::{condition, segment_limit_fault, Handler};
 use crate::cpu::fault::{Step, Stop};
 use crate::cpu::flags::FlagOp;
@@ -308,24 +309,24 @@ pub(crate) fn execute<M: GuestMemory>(f: FastOp, s: &mut CpuState, m: &mut M) ->
         FastOp::PushReg { reg } => {
             let v = s.gpr[reg as usize]; // push esp pushes the old value
             let esp = s.gpr[ESP].wrapping_sub(4);
-            m.write_u32(GuestAddr(esp), v)?;
+            m.write_u32(stack_slot(esp, 4)?, v)?;
             s.gpr[ESP] = esp;
         }
         FastOp::PopReg { reg } => {
             let esp = s.gpr[ESP];
-            let v = m.read_u32(GuestAddr(esp))?;
+            let v = m.read_u32(stack_slot(esp, 4)?)?;
             s.gpr[ESP] = esp.wrapping_add(4);
             s.gpr[reg as usize] = v; // pop esp ends with the popped value
         }
         FastOp::Call { target } => {
             let esp = s.gpr[ESP].wrapping_sub(4);
-            m.write_u32(GuestAddr(esp), s.next_eip)?;
+            m.write_u32(stack_slot(esp, 4)?, s.next_eip)?;
             s.gpr[ESP] = esp;
             s.next_eip = target;
         }
         FastOp::Ret => {
             let esp = s.gpr[ESP];
-            s.next_eip = m.read_u32(GuestAddr(esp))?;
+            s.next_eip = m.read_u32(stack_slot(esp, 4)?)?;
             s.gpr[ESP] = esp.wrapping_add(4);
         }
         FastOp::Jcc { cc, target } => {
