@@ -305,6 +305,7 @@ pub mod trap {
     pub const BR: u32 = 5;
     pub const UD: u32 = 6;
     pub const NM: u32 = 7;
+    pub const SS: u32 = 12;
     pub const GP: u32 = 13;
     pub const PF: u32 = 14;
     pub const MF: u32 = 16;
@@ -346,6 +347,8 @@ pub fn signal_for_fault(
         FaultKind::Overflow => (SigInfo::kernel(SIGSEGV), trap::OF, 0),
         FaultKind::InvalidOpcode => (SigInfo::fault(SIGILL, ILL_ILLOPN, eip), trap::UD, 0),
         FaultKind::GeneralProtection(code) => (SigInfo::kernel(SIGSEGV), trap::GP, code),
+        // Linux's do_stack_segment: a forced SIGBUS with SI_KERNEL.
+        FaultKind::StackSegment => (SigInfo::kernel(SIGBUS), trap::SS, 0),
         FaultKind::PageFault(fault) => {
             let mut error_code = pf::USER;
             match fault.access {
