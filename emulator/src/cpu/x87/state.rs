@@ -862,7 +862,7 @@ impl X87State {
         self.trig_pair(transcendental::tan_and_one);
     }
 
-    fn trig_pair(&mut self, f: fn(F80, Control) -> Option<(F80, F80, Flags)>) {
+    fn trig_pair(&mut self, f: fn(F80, Control) -> transcendental::TwoResults) {
         let Some(a) = self.operand(0) else {
             self.status &= !cond::C2;
             if self.stack_underflow() {

@@ -14,12 +14,16 @@ use super::round::{round_to_format, Control, Flags, Format};
 const PI_66: u128 = (0xC90F_DAA2_2168_C234u128 << 2) | 3;
 
 /// A working value: `m * 2^(exp - 127)` with `m` normalised (bit 127 set), or zero (m == 0).
-/// Operations truncate, so each loses at most one unit of 2^-127 relative.
+/// Operations truncate, so each loses at most one unit of 2^-127 relative. The true value is
+/// never exactly `m`: `below` says it lies just below `m` in magnitude (a series whose first
+/// omitted term points down), otherwise it is taken to lie just above. This decides the
+/// rounding of results that sit right next to a representable number, like sin(x) for tiny x.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Wide {
     neg: bool,
     exp: i32,
     m: u128,
+    below: bool,
 }
 
 impl Wide {
@@ -27,6 +31,7 @@ impl Wide {
         neg: false,
         exp: 0,
         m: 0,
+        below: false,
     };
 
     fn normalised(neg: bool, exp: i32, m: u128) -> Wide {
@@ -38,6 +43,7 @@ impl Wide {
             neg,
             exp: exp - lz as i32,
             m: m << lz,
+            below: false,
         }
     }
 
@@ -55,6 +61,7 @@ impl Wide {
             neg: u.sign,
             exp: u.exp - EXP_BIAS,
             m: (u.signif as u128) << 64,
+            below: false,
         }
     }
 
@@ -146,6 +153,11 @@ impl Wide {
         half
     }
 
+    /// The same value, noting which side of `m` the true value lies on.
+    fn with_tail_below(self, below: bool) -> Wide {
+        Wide { below, ..self }
+    }
+
     /// Rounds to an extended register (64-bit precision, the control's rounding mode). The
     /// value is never exact, so a sticky bit guarantees PE and no false ties.
     fn round(self, control: Control) -> Outcome {
@@ -153,7 +165,8 @@ impl Wide {
             return (zero(self.neg), Flags::PE);
         }
         let format = Format::register(super::round::Precision::Extended);
-        let r = round_to_format(self.neg, self.exp, self.m | 1, format, control.extended());
+        let m = if self.below { self.m - 1 } else { self.m | 1 };
+        let r = round_to_format(self.neg, self.exp, m, format, control.extended());
         (r.to_f80(format), r.flags)
     }
 }
@@ -174,13 +187,41 @@ fn mul_u128(a: u128, b: u128) -> (u128, u128) {
 }
 
 /// Sums a series until the terms no longer matter: `next(term, n)` gives term n from n-1.
+/// Terms this many binary orders below the sum are omitted. It must stay below the 127-bit
+/// reach of `Wide::add`, so that an omitted term is never one that addition would have
+/// silently dropped, and the direction of the first omitted term is the true tail direction.
+const OMIT_BELOW: i32 = 120;
+
+/// The result remembers the direction of the first omitted term.
 fn series(first: Wide, mut next: impl FnMut(Wide, u64) -> Wide) -> Wide {
     let mut sum = first;
     let mut term = first;
     for n in 1..200u64 {
         term = next(term, n);
-        if term.is_zero() || term.exp < sum.exp - 132 {
+        if term.is_zero() {
             break;
+        }
+        if term.exp < sum.exp - OMIT_BELOW {
+            return sum.with_tail_below(term.neg != sum.neg);
+        }
+        sum = sum.add(term);
+    }
+    sum
+}
+
+/// A series of terms `power_n / (2n + 1)` with `power_n = step(power_{n-1})`, starting at
+/// `first`; remembers the direction of the first omitted term.
+fn odd_series(first: Wide, step: impl Fn(Wide) -> Wide) -> Wide {
+    let mut power = first;
+    let mut sum = first;
+    for n in 1..400u64 {
+        power = step(power);
+        let term = power.div_small(2 * n + 1);
+        if term.is_zero() {
+            break;
+        }
+        if term.exp < sum.exp - OMIT_BELOW {
+            return sum.with_tail_below(term.neg != sum.neg);
         }
         sum = sum.add(term);
     }
@@ -206,18 +247,8 @@ fn cos_series(r: Wide) -> Wide {
 /// atan(t) by its Taylor series, for small |t|.
 fn atan_series(t: Wide) -> Wide {
     let t2 = t.mul(t);
-    // Term n is (-1)^n t^(2n+1) / (2n+1); keep the power separately.
-    let mut power = t;
-    let mut sum = t;
-    for n in 1..200u64 {
-        power = power.mul(t2).negate();
-        let term = power.div_small(2 * n + 1);
-        if term.is_zero() || term.exp < sum.exp - 132 {
-            break;
-        }
-        sum = sum.add(term);
-    }
-    sum
+    // Term n is (-1)^n t^(2n+1) / (2n+1).
+    odd_series(t, |power| power.mul(t2).negate())
 }
 
 /// atan(t) for any t: three angle halvings, then the series.
@@ -234,17 +265,7 @@ fn atan_wide(t: Wide) -> Wide {
 /// atanh(s) by its series, for |s| well below 1.
 fn atanh_series(s: Wide) -> Wide {
     let s2 = s.mul(s);
-    let mut power = s;
-    let mut sum = s;
-    for n in 1..400u64 {
-        power = power.mul(s2);
-        let term = power.div_small(2 * n + 1);
-        if term.is_zero() || term.exp < sum.exp - 132 {
-            break;
-        }
-        sum = sum.add(term);
-    }
-    sum
+    odd_series(s, |power| power.mul(s2))
 }
 
 /// ln(2) = 2 atanh(1/3).
@@ -302,10 +323,17 @@ fn reduce(u: Unpacked) -> (u32, Wide) {
     }
 }
 
+/// A reduced trigonometric argument: quadrant (k mod 4), remainder, sign of the operand and
+/// the denormal-operand flag.
+type Reduced = (u32, Wide, bool, Flags);
+
+/// Results of FSINCOS and FPTAN: the value replacing ST(0), the value pushed, and flags;
+/// `None` when the operand is out of range (|x| >= 2^63).
+pub type TwoResults = Option<(F80, F80, Flags)>;
+
 /// Shared front end of FSIN/FCOS/FSINCOS/FPTAN. Returns `Err(outcome)` for special operands,
-/// `Ok(None)` for out-of-range ones, and `Ok(Some((quadrant, r, sign, flags)))` otherwise.
-#[allow(clippy::type_complexity)]
-fn trig_operand(x: F80) -> Result<Option<(u32, Wide, bool, Flags)>, Outcome> {
+/// `Ok(None)` for out-of-range ones, and `Ok(Some(reduced))` otherwise.
+fn trig_operand(x: F80) -> Result<Option<Reduced>, Outcome> {
     if let Some(out) = special_single(x) {
         return Err(out);
     }
@@ -371,7 +399,7 @@ pub fn cos(x: F80, control: Control) -> Option<Outcome> {
 }
 
 /// FSINCOS: (sin, cos, flags).
-pub fn sincos(x: F80, control: Control) -> Option<(F80, F80, Flags)> {
+pub fn sincos(x: F80, control: Control) -> TwoResults {
     match trig_operand(x) {
         Err((v, f)) if x.is_zero() => Some((v, F80::ONE, f)),
         Err((v, f)) => Some((v, v, f)),
@@ -388,16 +416,17 @@ pub fn sincos(x: F80, control: Control) -> Option<(F80, F80, Flags)> {
 }
 
 /// FPTAN: (tan, 1.0, flags).
-pub fn tan_and_one(x: F80, control: Control) -> Option<(F80, F80, Flags)> {
+pub fn tan_and_one(x: F80, control: Control) -> TwoResults {
     match trig_operand(x) {
         Err((v, f)) => Some((v, if v.is_nan() { v } else { F80::ONE }, f)),
         Ok(None) => None,
         Ok(Some((q, r, neg, de))) => {
             let (s, c) = (sin_series(r), cos_series(r));
+            // For a tiny reduced argument tan(r) lies just above r and cot(r) just below 1/r.
             let t = if q & 1 == 0 {
                 s.div(c)
             } else {
-                c.div(s).negate()
+                c.div(s).negate().with_tail_below(true)
             };
             let t = if neg { t.negate() } else { t };
             let (v, f) = t.round(control);
@@ -578,13 +607,13 @@ pub fn exp2_minus_1(x: F80, control: Control) -> Outcome {
         return (x, de);
     }
     if u.exp - EXP_BIAS == 0 {
-        // x = +-1: 2^1 - 1 = 1 and 2^-1 - 1 = -0.5 exactly.
-        let v = if u.sign {
-            F80::from_parts(true, 0x3FFE, 1 << 63)
+        // x = +-1: the hardware delivers 1 from just below and -0.5 from just beyond.
+        let result = if u.sign {
+            Wide::from_int(true, 1, -1)
         } else {
-            F80::ONE
+            Wide::one().with_tail_below(true)
         };
-        return (v, de);
+        return with_flags(result.round(control), de);
     }
     let t = Wide::from_unpacked(u).mul(ln2());
     let sum = series(t, |term, n| term.mul(t).div_small(n + 1));

@@ -5,7 +5,7 @@
 //! identical results (value, exceptions, C2) for special operands.
 
 use super::harness;
-use super::values::{edge_values, fuzz_cases, Rng};
+use super::values::{control_words, edge_values, fuzz_cases, Rng};
 use crate::cpu::x87::transcendental as t;
 use crate::cpu::x87::{Control, Flags, F80};
 
@@ -16,10 +16,7 @@ fn ulps(a: F80, b: F80) -> Option<u128> {
     }
     // Within one sign, the (exponent, significand) pair ordered as an integer is monotonic
     // for normal values; denormals (exponent 0) line up with exponent 1.
-    let key = |v: F80| -> i128 {
-        let e = v.exp().max(1) as i128;
-        (e << 63) + (v.signif as i128 - (1i128 << 63) * (v.exp() != 0) as i128)
-    };
+    let key = |v: F80| -> i128 { ((v.exp().max(1) as i128 - 1) << 63) + v.signif as i128 };
     Some((key(a) - key(b)).unsigned_abs())
 }
 
@@ -30,6 +27,7 @@ struct Tally {
     one_ulp: u64,
     worse: Vec<String>,
     worse_count: u64,
+    one_ulp_samples: Vec<String>,
 }
 
 impl Tally {
@@ -42,6 +40,12 @@ impl Tally {
             self.exact += 1;
         } else if same_flags && ulps(native.0, soft.0) == Some(1) {
             self.one_ulp += 1;
+            if self.one_ulp_samples.len() < 4 {
+                self.one_ulp_samples.push(format!(
+                    "{label}: native {:?}, soft {:?} sw={:04X}",
+                    native.0, soft.0, native.1
+                ));
+            }
         } else {
             self.worse_count += 1;
             if self.worse.len() < 12 {
@@ -62,6 +66,9 @@ impl Tally {
             self.one_ulp,
             self.worse_count
         );
+        for w in &self.one_ulp_samples {
+            eprintln!("  1 ulp: {w}");
+        }
         for w in &self.worse {
             eprintln!("  {w}");
         }
@@ -72,7 +79,11 @@ impl Tally {
     }
 }
 
-const CW: u16 = 0x037F;
+/// A control word for operand `x`: every precision and rounding mode in turn (all masked).
+fn cw_for(x: F80) -> u16 {
+    let words = control_words();
+    words[(x.signif as usize ^ x.sign_exp as usize) % words.len()]
+}
 
 fn soft_status(flags: Flags, c2: bool) -> u16 {
     (flags.0 & 0x027F) | if c2 { 0x0400 } else { 0 }
@@ -106,12 +117,17 @@ fn x87_native_fsin_fcos() {
     ] {
         let mut tally = Tally::default();
         for x in operands(41, -70, 70, false) {
-            let (nv, nsw) = native(CW, x, F80::ZERO);
-            let soft = match soft(x, Control::from_word(CW)) {
+            let cw = cw_for(x);
+            let (nv, nsw) = native(cw, x, F80::ZERO);
+            let soft = match soft(x, Control::from_word(cw)) {
                 Some((v, f)) => (v, soft_status(f, false)),
                 None => (x, 0x0400),
             };
-            tally.record(&format!("{name} {x:?}"), (nv, nsw & 0x467F), soft);
+            tally.record(
+                &format!("{name} cw={cw:04X} {x:?}"),
+                (nv, nsw & 0x467F),
+                soft,
+            );
         }
         tally.finish(name);
     }
@@ -121,14 +137,15 @@ fn x87_native_fsin_fcos() {
 fn x87_native_fptan_fsincos() {
     let mut tally = Tally::default();
     for x in operands(42, -70, 70, false) {
-        let (n0, n1, nsw) = harness::fptan(CW, x, F80::ZERO);
-        let soft = t::tan_and_one(x, Control::from_word(CW));
+        let cw = cw_for(x);
+        let (n0, n1, nsw) = harness::fptan(cw, x, F80::ZERO);
+        let soft = t::tan_and_one(x, Control::from_word(cw));
         let (s0, s1, ssw) = match soft {
             Some((tan, one, f)) => (one, tan, soft_status(f, false)),
             None => (x, F80::ZERO, 0x0400),
         };
         tally.record(
-            &format!("fptan {x:?} (st0 {n0:?} vs {s0:?})"),
+            &format!("fptan cw={cw:04X} {x:?} (st0 {n0:?} vs {s0:?})"),
             (n1, nsw & 0x467F),
             (s1, ssw),
         );
@@ -136,13 +153,22 @@ fn x87_native_fptan_fsincos() {
     tally.finish("fptan");
     let mut tally = Tally::default();
     for x in operands(43, -70, 70, false) {
-        let (n0, n1, nsw) = harness::fsincos(CW, x, F80::ZERO);
-        let (s0, s1, ssw) = match t::sincos(x, Control::from_word(CW)) {
+        let cw = cw_for(x);
+        let (n0, n1, nsw) = harness::fsincos(cw, x, F80::ZERO);
+        let (s0, s1, ssw) = match t::sincos(x, Control::from_word(cw)) {
             Some((sin, cos, f)) => (cos, sin, soft_status(f, false)),
             None => (x, F80::ZERO, 0x0400),
         };
-        tally.record(&format!("fsincos cos {x:?}"), (n0, nsw & 0x467F), (s0, ssw));
-        tally.record(&format!("fsincos sin {x:?}"), (n1, nsw & 0x467F), (s1, ssw));
+        tally.record(
+            &format!("fsincos cos cw={cw:04X} {x:?}"),
+            (n0, nsw & 0x467F),
+            (s0, ssw),
+        );
+        tally.record(
+            &format!("fsincos sin cw={cw:04X} {x:?}"),
+            (n1, nsw & 0x467F),
+            (s1, ssw),
+        );
     }
     tally.finish("fsincos");
 }
@@ -168,10 +194,11 @@ fn run_binary(
             y
         };
         // Native: ST(0) = x, ST(1) = y; the result lands in ST(1) and is popped to ST(0).
-        let (nv, nsw) = native(CW, x, y);
-        let (sv, f) = soft(y, x, Control::from_word(CW));
+        let cw = cw_for(x);
+        let (nv, nsw) = native(cw, x, y);
+        let (sv, f) = soft(y, x, Control::from_word(cw));
         tally.record(
-            &format!("{name} x={x:?} y={y:?}"),
+            &format!("{name} cw={cw:04X} x={x:?} y={y:?}"),
             (nv, nsw & 0x467F),
             (sv, soft_status(f, false)),
         );
@@ -215,10 +242,11 @@ fn x87_native_fyl2xp1() {
 fn x87_native_f2xm1() {
     let mut tally = Tally::default();
     for x in operands(47, -80, -1, false) {
-        let (nv, nsw) = harness::f2xm1(CW, x, F80::ZERO);
-        let (sv, f) = t::exp2_minus_1(x, Control::from_word(CW));
+        let cw = cw_for(x);
+        let (nv, nsw) = harness::f2xm1(cw, x, F80::ZERO);
+        let (sv, f) = t::exp2_minus_1(x, Control::from_word(cw));
         tally.record(
-            &format!("f2xm1 {x:?}"),
+            &format!("f2xm1 cw={cw:04X} {x:?}"),
             (nv, nsw & 0x467F),
             (sv, soft_status(f, false)),
         );

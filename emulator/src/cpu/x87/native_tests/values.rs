@@ -85,7 +85,7 @@ impl Rng {
         let seed = std::env::var("WEBVM_FUZZ_SEED")
             .ok()
             .and_then(|s| s.parse::<u64>().ok())
-            .unwrap_or(0x5EED_0F_87);
+            .unwrap_or(0x5EED_0F87);
         Rng(seed ^ salt.wrapping_mul(0x9E37_79B9_7F4A_7C15))
     }
 
