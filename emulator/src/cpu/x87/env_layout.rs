@@ -266,7 +266,7 @@ impl X87State {
     }
 
     fn load_environment(&mut self, env: &ProtectedModeEnv) {
-        self.control = env.fcw | 0x0040;
+        self.control = super::state::control_word_as_stored(env.fcw);
         self.set_status_word(env.fsw);
         self.set_tag_word(env.ftw);
         self.last_ip = env.fip;
@@ -336,7 +336,7 @@ impl X87State {
     /// FXRSTOR: loads the x87 part of the 512-byte area.
     pub fn fxrstor(&mut self, area: &[u8; 512]) {
         let h = FxsaveHeader::read(area);
-        self.control = h.fcw | 0x0040;
+        self.control = super::state::control_word_as_stored(h.fcw);
         self.set_status_word(h.fsw);
         self.nonempty = h.ftw;
         self.last_opcode = h.fop & 0x7FF;

@@ -26,6 +26,12 @@ pub const SW_B: u16 = 0x8000;
 /// Status word bits kept in `X87State::status` (everything except TOP).
 const SW_NO_TOP: u16 = !0x3800;
 
+/// Control-word bits the x87 keeps: exception masks, precision and rounding control and the
+/// (obsolete) infinity-control bit; bit 6 always reads as one, bits 7 and 13..=15 as zero.
+pub const fn control_word_as_stored(cw: u16) -> u16 {
+    (cw & 0x1F3F) | 0x0040
+}
+
 /// The two-operand arithmetic instructions.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum ArithOp {
@@ -327,8 +333,9 @@ impl X87State {
     }
 
     /// FLDCW. Unmasking a pending exception flag makes it pending (ES set), as on hardware.
+    /// Reserved bits read back as the hardware stores them.
     pub fn fldcw(&mut self, cw: u16) {
-        self.control = cw | 0x0040;
+        self.control = control_word_as_stored(cw);
         self.update_summary();
     }
 
@@ -985,10 +992,13 @@ impl X87State {
         });
     }
 
-    /// Sets the status word as FLDENV/FRSTOR/FXRSTOR do (TOP included).
+    /// Sets the status word as FLDENV/FRSTOR/FXRSTOR do (TOP included). ES and B are not
+    /// taken from `sw`: they are recomputed from the flags and the current control word, so
+    /// load the control word first.
     pub fn set_status_word(&mut self, sw: u16) {
         self.top = ((sw >> 11) & 7) as u8;
         self.status = sw & SW_NO_TOP;
+        self.update_summary();
     }
 }
 

@@ -372,3 +372,117 @@ fn x87_native_instruction_sequences() {
     }
     assert_eq!(failed_steps, 0, "x87 state differs from the host");
 }
+
+/// FLDCW then FNSTCW for every 16-bit pattern: which bits the control word keeps.
+#[test]
+fn x87_native_control_word_bits() {
+    let mut mismatches = Vec::new();
+    for cw in 0..=u16::MAX {
+        let mut native = 0u16;
+        // SAFETY: as above.
+        unsafe {
+            core::arch::asm!(
+                "fninit",
+                "fldcw word ptr [{cw}]",
+                "fnstcw word ptr [{out}]",
+                "fninit",
+                cw = in(reg) &cw,
+                out = in(reg) &mut native,
+                options(nostack),
+            );
+        }
+        let mut soft = X87State::new();
+        soft.fldcw(cw);
+        if soft.fnstcw() != native && mismatches.len() < 10 {
+            mismatches.push(format!(
+                "fldcw {cw:04X}: native {native:04X} soft {:04X}",
+                soft.fnstcw()
+            ));
+        }
+    }
+    assert!(mismatches.is_empty(), "{mismatches:#?}");
+}
+
+/// FRSTOR of arbitrary images (random control, status and tag words and registers) followed
+/// by FNSAVE, and FXRSTOR of arbitrary areas followed by FXSAVE: what the loads keep, how
+/// the tag word is re-derived, and the status word's summary bits.
+#[test]
+fn x87_native_restore_arbitrary_images() {
+    let mut rng = Rng::from_env(52);
+    let mut mismatches = Vec::new();
+    for _ in 0..fuzz_cases(100_000) / 10 {
+        let mut image = [0u8; 108];
+        for b in image.iter_mut() {
+            *b = rng.next() as u8;
+        }
+        for i in 0..8 {
+            let v = rng.value().to_bytes();
+            image[28 + 10 * i..38 + 10 * i].copy_from_slice(&v);
+        }
+        let original = image;
+        let mut mem = [0u8; 32];
+        (native!("nop"))(&mut image, &mut mem, 0x202);
+        let mut soft = X87State::new();
+        soft.frstor(&original);
+        let soft_image = soft.fnsave();
+        if comparable(&image) != comparable(&soft_image) && mismatches.len() < 10 {
+            mismatches.push(format!(
+                "frstor {:02X?}\n    native {}\n    soft   {}",
+                &original[..12],
+                describe(&image),
+                describe(&soft_image)
+            ));
+        }
+        // FXRSTOR of an area built from the same bytes (MXCSR kept valid).
+        let mut area = Fxsave([0u8; 512]);
+        for b in area.0.iter_mut().take(160) {
+            *b = rng.next() as u8;
+        }
+        for i in 0..8 {
+            let v = rng.value().to_bytes();
+            area.0[32 + 16 * i..42 + 16 * i].copy_from_slice(&v);
+        }
+        area.0[24..28].copy_from_slice(&0x1F80u32.to_le_bytes());
+        area.0[28..32].copy_from_slice(&0u32.to_le_bytes());
+        let input = area.0;
+        let mut out = Fxsave([0u8; 512]);
+        // SAFETY: x87/SSE control state and local buffers only; FNINIT and a default MXCSR
+        // are restored afterwards.
+        unsafe {
+            core::arch::asm!(
+                "fxrstor [{a}]",
+                "fxsave [{o}]",
+                "fninit",
+                "push 0x1F80",
+                "ldmxcsr [rsp]",
+                "add rsp, 8",
+                a = in(reg) area.0.as_mut_ptr(),
+                o = in(reg) out.0.as_mut_ptr(),
+                out("st(0)") _, out("st(1)") _, out("st(2)") _, out("st(3)") _,
+                out("st(4)") _, out("st(5)") _, out("st(6)") _, out("st(7)") _,
+            );
+        }
+        let mut soft = X87State::new();
+        soft.fxrstor(&input);
+        let mut soft_out = [0u8; 512];
+        soft.fxsave(&mut soft_out);
+        // Bytes 6..24 (FOP, FIP, FCS, FDP, FDS) are not compared: some processors (AMD)
+        // store them only while an exception is pending.
+        let same = out.0[..6] == soft_out[..6] && out.0[32..160] == soft_out[32..160];
+        if !same && mismatches.len() < 10 {
+            mismatches.push(format!(
+                "fxrstor {:02X?}: native {:02X?} soft {:02X?}",
+                &input[..6],
+                &out.0[..48],
+                &soft_out[..48]
+            ));
+        }
+    }
+    for m in &mismatches {
+        eprintln!("  {m}");
+    }
+    assert!(
+        mismatches.is_empty(),
+        "restored x87 state differs from the host"
+    );
+}
