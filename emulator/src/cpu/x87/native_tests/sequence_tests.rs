@@ -188,6 +188,9 @@ fn steps() -> Vec<Step> {
         step!("fnstcw", Out, ["fnstcw word ptr [{m}]"], |s, m, f| { put(m, &s.fnstcw().to_le_bytes()); f }),
         step!("fnstsw", Out, ["fnstsw word ptr [{m}]"], |s, m, f| { put(m, &s.fnstsw().to_le_bytes()); f }),
         step!("fnclex", Out, ["fnclex"], |s, _, f| { s.fnclex(); f }),
+        step!("movq mm1, m64", I64, ["movq mm1, qword ptr [{m}]"], |s, m, f| { s.mmx_write(1, m64(m)); f }),
+        step!("movq m64, mm6", Out, ["movq qword ptr [{m}], mm6"], |s, m, f| { put(m, &s.mmx_read(6).to_le_bytes()); f }),
+        step!("emms", Out, ["emms"], |s, _, f| { s.emms(); f }),
     ]
 }
 
