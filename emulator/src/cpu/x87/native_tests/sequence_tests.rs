@@ -256,27 +256,30 @@ fn describe(image: &[u8; 108]) -> String {
     s
 }
 
-/// FRSTOR `image`, then FNSTENV and FXSAVE natively.
-fn native_env_and_fxsave(image: &[u8; 108]) -> ([u8; 28], [u8; 512]) {
+/// FRSTOR `image`, then FXSAVE, FNSTENV and FNSTCW (FNSTENV masks all exceptions) natively.
+fn native_env_and_fxsave(image: &[u8; 108]) -> ([u8; 28], [u8; 512], u16) {
     let mut image = *image;
     let mut env = [0u8; 28];
     let mut area = Fxsave([0u8; 512]);
+    let mut cw_after = 0u16;
     // SAFETY: x87 state and the local buffers only; FNINIT leaves the stack empty.
     unsafe {
         core::arch::asm!(
             "frstor [{img}]",
             "fxsave [{area}]",
             "fnstenv [{env}]",
+            "fnstcw word ptr [{cw}]",
             "fninit",
             img = in(reg) image.as_mut_ptr(),
             area = in(reg) area.0.as_mut_ptr(),
             env = in(reg) env.as_mut_ptr(),
+            cw = in(reg) &mut cw_after,
             out("st(0)") _, out("st(1)") _, out("st(2)") _, out("st(3)") _,
             out("st(4)") _, out("st(5)") _, out("st(6)") _, out("st(7)") _,
             options(nostack),
         );
     }
-    (env, area.0)
+    (env, area.0, cw_after)
 }
 
 /// FXSAVE needs a 16-byte aligned area.
@@ -286,12 +289,12 @@ struct Fxsave([u8; 512]);
 /// Compares FNSTENV (control, status and tag words with their reserved halves) and the x87
 /// part of FXSAVE (words, abridged tag, registers) for the state in `image`.
 fn check_env_and_fxsave(image: &[u8; 108], soft: &X87State) -> Option<String> {
-    let (native_env, native_area) = native_env_and_fxsave(image);
+    let (native_env, native_area, native_cw_after) = native_env_and_fxsave(image);
     let mut s = *soft;
     let mut soft_area = [0u8; 512];
     s.fxsave(&mut soft_area);
     let soft_env = s.fnstenv();
-    let env_same = native_env[..12] == soft_env[..12];
+    let env_same = native_env[..12] == soft_env[..12] && native_cw_after == s.fnstcw();
     let fx_same = native_area[..5] == soft_area[..5] && native_area[32..160] == soft_area[32..160];
     if env_same && fx_same {
         None
