@@ -408,8 +408,8 @@ pub fn sincos(x: F80, control: Control) -> TwoResults {
             let (s, c) = sin_cos_reduced(q, r, neg);
             let (sv, sf) = s.round(control);
             let (cv, cf) = c.round(control);
-            // C1 reports the rounding of the value left on top (the cosine).
-            let flags = Flags((sf.0 | cf.0) & !Flags::C1.0) | Flags(cf.0 & Flags::C1.0) | de;
+            // C1 reports the rounding of the sine (the first result computed).
+            let flags = Flags((sf.0 | cf.0) & !Flags::C1.0) | Flags(sf.0 & Flags::C1.0) | de;
             Some((sv, cv, flags))
         }
     }
@@ -522,7 +522,10 @@ pub fn y_log2_x(y: F80, x: F80, control: Control) -> Outcome {
     match (cy, cx) {
         (Class::Zero, Class::Zero) | (Class::Zero, Class::Infinity) => return invalid(),
         (Class::Infinity, _) if x_is_one => return invalid(),
-        (_, Class::Zero) => return (infinity(!y.sign()), Flags::ZE | de),
+        // y * log2(0) = y * -inf: exact for infinite y; otherwise zero divide, which takes
+        // priority over the denormal-operand exception.
+        (Class::Infinity, Class::Zero) => return (infinity(!y.sign()), Flags::NONE),
+        (_, Class::Zero) => return (infinity(!y.sign()), Flags::ZE),
         (_, Class::Infinity) => return (infinity(y.sign()), de),
         (Class::Infinity, _) => {
             // Sign follows log2(x): negative below one.
@@ -539,10 +542,16 @@ pub fn y_log2_x(y: F80, x: F80, control: Control) -> Outcome {
         return invalid();
     };
     if ux.signif == 1 << 63 {
-        // Exact power of two: log2 is an integer and the product is rounded once.
+        // Exact power of two: log2 is an integer and the product is rounded once. The
+        // hardware still reports PE (except for x = 1).
         let e = super::convert::from_i64((ux.exp - EXP_BIAS) as i64);
         let (v, f) = arith::mul(y, e, control.extended());
-        return (v, f | de);
+        let inexact = if ux.exp == EXP_BIAS {
+            Flags::NONE
+        } else {
+            Flags::PE
+        };
+        return (v, f | de | inexact);
     }
     let result = Wide::from_unpacked(uy).mul(log2_wide(ux));
     with_flags(result.round(control), de)
@@ -578,8 +587,8 @@ pub fn y_log2_x_plus_1(y: F80, x: F80, control: Control) -> Outcome {
     with_flags(result.round(control), de)
 }
 
-/// F2XM1: 2^x - 1 for -1 <= x <= 1 (outside that range the hardware result is undefined;
-/// this returns the operand unchanged).
+/// F2XM1: 2^x - 1 for -1 <= x <= 1. Outside that range the result is undefined by the
+/// manuals; the host leaves the operand unchanged and reports PE, and so does this.
 pub fn exp2_minus_1(x: F80, control: Control) -> Outcome {
     if let Some(out) = special_single(x) {
         return out;
@@ -604,7 +613,8 @@ pub fn exp2_minus_1(x: F80, control: Control) -> Outcome {
         return invalid();
     };
     if u.exp - EXP_BIAS > 0 || (u.exp - EXP_BIAS == 0 && u.signif != 1 << 63) {
-        return (x, de);
+        // Out of range: the hardware leaves the operand and reports PE.
+        return (x, de | Flags::PE);
     }
     if u.exp - EXP_BIAS == 0 {
         // x = +-1: the hardware delivers 1 from just below and -0.5 from just beyond.
