@@ -546,10 +546,11 @@ pub fn y_log2_x(y: F80, x: F80, control: Control) -> Outcome {
         // hardware still reports PE (except for x = 1).
         let e = super::convert::from_i64((ux.exp - EXP_BIAS) as i64);
         let (v, f) = arith::mul(y, e, control.extended());
-        let inexact = if ux.exp == EXP_BIAS {
-            Flags::NONE
-        } else {
-            Flags::PE
+        let inexact = match (ux.exp == EXP_BIAS, v.exp() == 0 && !v.is_zero()) {
+            (true, _) => Flags::NONE,
+            // A tiny result the hardware considers inexact also underflows.
+            (false, true) => Flags::PE | Flags::UE,
+            (false, false) => Flags::PE,
         };
         return (v, f | de | inexact);
     }
