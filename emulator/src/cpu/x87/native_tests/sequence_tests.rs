@@ -212,6 +212,7 @@ fn steps() -> Vec<Step> {
         approximate_step!("fptan", ["fptan"], |s, _, f| { s.fptan(); f }),
         approximate_step!("fpatan", ["fpatan"], |s, _, f| { s.fpatan(); f }),
         approximate_step!("fyl2x", ["fyl2x"], |s, _, f| { s.fyl2x(); f }),
+        approximate_step!("f2xm1", ["f2xm1"], |s, _, f| { s.f2xm1(); f }),
     ]
 }
 
