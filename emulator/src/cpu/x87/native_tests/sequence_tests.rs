@@ -183,6 +183,7 @@ fn steps() -> Vec<Step> {
         step!("fincstp", Out, ["fincstp"], |s, _, f| { s.fincstp(); f }),
         step!("fdecstp", Out, ["fdecstp"], |s, _, f| { s.fdecstp(); f }),
         step!("ffree st2", Out, ["ffree st(2)"], |s, _, f| { s.ffree(2); f }),
+        step!("ffreep st1", Out, [".byte 0xDF, 0xC1"], |s, _, f| { s.ffreep(1); f }),
         step!("fcom st1", Out, ["fcom st(1)"], |s, _, f| { s.fcom_st(1, false, 0); f }),
         step!("fcomp st2", Out, ["fcomp st(2)"], |s, _, f| { s.fcom_st(2, false, 1); f }),
         step!("fcompp", Out, ["fcompp"], |s, _, f| { s.fcom_st(1, false, 2); f }),

@@ -149,7 +149,8 @@ impl X87State {
         } else {
             flags
         };
-        self.status = (self.status & !cond::C1) | (flags.0 & (Flags::EXCEPTIONS | 0x40 | cond::C1));
+        self.status =
+            (self.status & !cond::C1) | (flags.0 & (Flags::EXCEPTIONS | Flags::SF.0 | cond::C1));
         if unmasked != 0 {
             self.status |= SW_ES | SW_B;
         }
@@ -200,8 +201,8 @@ impl X87State {
         }
     }
 
-    /// Reads ST(i) for an operation, handling an empty register as stack underflow; returns
-    /// `None` after handling it (the caller then delivers the indefinite if masked).
+    /// Reads ST(i) for an operation; `None` if the register is empty, which the caller turns
+    /// into a stack underflow.
     fn operand(&self, i: usize) -> Option<F80> {
         if self.is_empty(i) {
             None
@@ -229,7 +230,7 @@ impl X87State {
 
     /// FNCLEX: clears the exception flags, SF, ES and B.
     pub fn fnclex(&mut self) {
-        self.status &= !(Flags::EXCEPTIONS | 0x40 | SW_ES | SW_B);
+        self.status &= !(Flags::EXCEPTIONS | Flags::SF.0 | SW_ES | SW_B);
     }
 
     /// FLDCW. Unmasking a pending exception flag makes it pending (ES set), as on hardware.
