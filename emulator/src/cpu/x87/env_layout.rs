@@ -276,9 +276,24 @@ impl X87State {
         self.last_ds = env.fds;
     }
 
+    /// The 28-byte environment image without FNSTENV's side effect (for the kernel's
+    /// signal frames and debuggers).
+    pub fn environment_image(&self) -> [u8; 28] {
+        self.environment().to_bytes()
+    }
+
+    /// The 108-byte FSAVE image without FNSAVE's reinitialisation (for signal frames).
+    pub fn save_image(&self) -> [u8; 108] {
+        SaveImage {
+            env: self.environment(),
+            st: core::array::from_fn(|i| self.st(i).to_bytes()),
+        }
+        .to_bytes()
+    }
+
     /// FNSTENV: returns the 28-byte environment, then masks all exceptions.
     pub fn fnstenv(&mut self) -> [u8; 28] {
-        let bytes = self.environment().to_bytes();
+        let bytes = self.environment_image();
         self.control |= 0x003F;
         bytes
     }
@@ -290,12 +305,9 @@ impl X87State {
 
     /// FNSAVE: returns the 108-byte image, then reinitialises the FPU like FNINIT.
     pub fn fnsave(&mut self) -> [u8; 108] {
-        let image = SaveImage {
-            env: self.environment(),
-            st: core::array::from_fn(|i| self.st(i).to_bytes()),
-        };
+        let image = self.save_image();
         self.fninit();
-        image.to_bytes()
+        image
     }
 
     /// FRSTOR.
