@@ -286,7 +286,8 @@ fn x87_native_fyl2x_powers_of_two() {
 fn x87_native_transcendental_unmasked() {
     use crate::cpu::x87::X87State;
     type Soft = fn(&mut X87State);
-    let ops: [(&str, fn(u16, F80, F80) -> (F80, u16), Soft); 6] = [
+    type Native = fn(u16, F80, F80) -> (F80, u16);
+    let ops: [(&str, Native, Soft); 6] = [
         ("fsin", harness::fsin, |s| s.fsin()),
         ("fcos", harness::fcos, |s| s.fcos()),
         ("f2xm1", harness::f2xm1, |s| s.f2xm1()),
