@@ -84,7 +84,30 @@ impl Wide {
         Wide::normalised(self.neg != other.neg, self.exp + other.exp + 1, hi)
     }
 
+    /// Division as multiplication by the reciprocal (see [`Wide::recip`]).
     fn div(self, other: Wide) -> Wide {
+        if self.is_zero() || other.is_zero() {
+            return Wide::ZERO;
+        }
+        self.mul(other.recip())
+    }
+
+    /// 1/self to about 125 bits: a 64-bit estimate from one hardware-sized division, then
+    /// one Newton step x' = x (2 - b x), which doubles the number of correct bits.
+    fn recip(self) -> Wide {
+        if self.is_zero() {
+            return Wide::ZERO;
+        }
+        // self = B * 2^exp with B = m / 2^127 in [1, 2); 2^126 / (m >> 64) ~ 2^63 / B.
+        let estimate = (1u128 << 126) / (self.m >> 64);
+        let x0 = Wide::from_int(self.neg, estimate, -63 - self.exp);
+        let two = Wide::from_int(false, 2, 0);
+        x0.mul(two.sub(self.mul(x0)))
+    }
+
+    /// Bitwise long division (the reference `div` is checked against in the tests).
+    #[cfg(test)]
+    fn div_long(self, other: Wide) -> Wide {
         if self.is_zero() || other.is_zero() {
             return Wide::ZERO;
         }
@@ -102,8 +125,28 @@ impl Wide {
         Wide::normalised(self.neg != other.neg, self.exp - other.exp, q)
     }
 
+    /// Division by a small integer (series coefficients): two hardware-sized divisions
+    /// instead of the bitwise long division of `div`.
     fn div_small(self, d: u64) -> Wide {
-        self.div(Wide::from_int(false, d as u128, 0))
+        if self.is_zero() || d == 0 {
+            return Wide::ZERO;
+        }
+        let d = d as u128;
+        let high = self.m / d;
+        let low = ((self.m % d) << 64) / d;
+        // high >= 2^127 / d >= 2^63, so at most 64 leading zeros are filled from `low`.
+        let lz = high.leading_zeros();
+        let m = if lz == 0 {
+            high
+        } else {
+            (high << lz) | (low >> (64 - lz))
+        };
+        Wide {
+            neg: self.neg,
+            exp: self.exp - lz as i32,
+            m,
+            below: false,
+        }
     }
 
     fn add(self, other: Wide) -> Wide {
@@ -268,15 +311,42 @@ fn atanh_series(s: Wide) -> Wide {
     odd_series(s, |power| power.mul(s2))
 }
 
-/// ln(2) = 2 atanh(1/3).
+/// ln(2) to 128 bits (truncated); `ln2_by_series` derives it in the tests.
+const LN2_BITS: u128 = 0xB172_17F7_D1CF_79AB_C9E3_B398_03F2_F6AF;
+/// pi to 128 bits (truncated); `pi_by_machin` derives it in the tests.
+const PI_BITS: u128 = 0xC90F_DAA2_2168_C234_C4C6_628B_80DC_1CD1;
+
+/// ln(2).
 fn ln2() -> Wide {
+    Wide {
+        neg: false,
+        exp: -1,
+        m: LN2_BITS,
+        below: false,
+    }
+}
+
+/// pi.
+fn pi() -> Wide {
+    Wide {
+        neg: false,
+        exp: 1,
+        m: PI_BITS,
+        below: false,
+    }
+}
+
+/// ln(2) = 2 atanh(1/3), to check `LN2_BITS`.
+#[cfg(test)]
+fn ln2_by_series() -> Wide {
     let mut v = atanh_series(Wide::one().div_small(3));
     v.exp += 1;
     v
 }
 
-/// pi by Machin's formula: 16 atan(1/5) - 4 atan(1/239).
-fn pi() -> Wide {
+/// pi by Machin's formula, 16 atan(1/5) - 4 atan(1/239), to check `PI_BITS`.
+#[cfg(test)]
+fn pi_by_machin() -> Wide {
     let mut a = atan_series(Wide::one().div_small(5));
     a.exp += 4;
     let mut b = atan_series(Wide::one().div_small(239));
@@ -363,14 +433,32 @@ fn with_flags((v, f): Outcome, extra: Flags) -> Outcome {
 
 /// sin and cos of a reduced argument.
 fn sin_cos_reduced(quadrant: u32, r: Wide, negative: bool) -> (Wide, Wide) {
-    let (s, c) = (sin_series(r), cos_series(r));
-    let (sin, cos) = match quadrant {
-        0 => (s, c),
-        1 => (c, s.negate()),
-        2 => (s.negate(), c.negate()),
-        _ => (c.negate(), s),
+    (sin_reduced(quadrant, r, negative), cos_reduced(quadrant, r))
+}
+
+/// sin(x) from the reduced argument, evaluating only the series it needs.
+fn sin_reduced(quadrant: u32, r: Wide, negative: bool) -> Wide {
+    let sin = match quadrant {
+        0 => sin_series(r),
+        1 => cos_series(r),
+        2 => sin_series(r).negate(),
+        _ => cos_series(r).negate(),
     };
-    (if negative { sin.negate() } else { sin }, cos)
+    if negative {
+        sin.negate()
+    } else {
+        sin
+    }
+}
+
+/// cos(x) from the reduced argument (cosine is even: the operand's sign does not matter).
+fn cos_reduced(quadrant: u32, r: Wide) -> Wide {
+    match quadrant {
+        0 => cos_series(r),
+        1 => sin_series(r).negate(),
+        2 => cos_series(r).negate(),
+        _ => sin_series(r),
+    }
 }
 
 /// FSIN. `None` means |x| >= 2^63 (C2 = 1, operand unchanged).
@@ -378,10 +466,7 @@ pub fn sin(x: F80, control: Control) -> Option<Outcome> {
     match trig_operand(x) {
         Err(out) => Some(out),
         Ok(None) => None,
-        Ok(Some((q, r, neg, de))) => {
-            let (s, _) = sin_cos_reduced(q, r, neg);
-            Some(with_flags(s.round(control), de))
-        }
+        Ok(Some((q, r, neg, de))) => Some(with_flags(sin_reduced(q, r, neg).round(control), de)),
     }
 }
 
@@ -391,10 +476,7 @@ pub fn cos(x: F80, control: Control) -> Option<Outcome> {
         Err(_) if x.is_zero() => Some((F80::ONE, Flags::NONE)),
         Err(out) => Some(out),
         Ok(None) => None,
-        Ok(Some((q, r, neg, de))) => {
-            let (_, c) = sin_cos_reduced(q, r, neg);
-            Some(with_flags(c.round(control), de))
-        }
+        Ok(Some((q, r, _, de))) => Some(with_flags(cos_reduced(q, r).round(control), de)),
     }
 }
 
@@ -637,19 +719,75 @@ mod tests {
 
     #[test]
     fn x87_pi_66_matches_machin() {
-        let p = pi();
+        let p = pi_by_machin();
         // PI_66 * 2^-64 must be pi to 66 bits.
-        let ours = p.m >> (128 - 66);
-        assert_eq!(ours, PI_66, "computed pi {:032X}", p.m);
+        assert_eq!(p.m >> (128 - 66), PI_66, "computed pi {:032X}", p.m);
         assert_eq!(p.exp, 1);
     }
 
+    /// The series accumulate truncation errors of a few dozen units of 2^-127, so this
+    /// checks the typed constants to about 121 bits.
     #[test]
-    fn x87_ln2_constant() {
-        // ln 2 = 0.B17217F7D1CF79ABC9E3B39803F2F6AF...
-        let l = ln2();
-        assert_eq!(l.m >> 64, 0xB172_17F7_D1CF_79AB);
-        assert_eq!(l.exp, -1);
+    fn x87_wide_constants_match_their_series() {
+        let p = pi_by_machin();
+        assert_eq!(p.exp, pi().exp);
+        assert!(p.m.abs_diff(PI_BITS) <= 64, "pi by Machin {:032X}", p.m);
+        let l = ln2_by_series();
+        assert_eq!(l.exp, ln2().exp);
+        assert!(l.m.abs_diff(LN2_BITS) <= 64, "ln 2 by series {:032X}", l.m);
+    }
+
+    #[test]
+    fn x87_reciprocal_division_matches_long_division() {
+        let mut x: u128 = 0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C834;
+        let mut y: u128 = 0xD1B5_4A32_D192_ED03_8CB9_2BA7_2F3D_8DD7;
+        for _ in 0..10_000 {
+            x = x.rotate_left(13).wrapping_mul(0x2545_F491_4F6C_DD1D) | 1 << 127;
+            y = y.rotate_left(29).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1 << 127;
+            let (a, b) = (Wide::normalised(false, 3, x), Wide::normalised(true, -7, y));
+            let fast = a.div(b);
+            let slow = a.div_long(b);
+            assert_eq!(
+                (fast.exp, fast.neg),
+                (slow.exp, slow.neg),
+                "{x:032X} / {y:032X}"
+            );
+            assert!(
+                fast.m.abs_diff(slow.m) <= 16,
+                "{:032X} vs {:032X}",
+                fast.m,
+                slow.m
+            );
+        }
+    }
+
+    #[test]
+    fn x87_div_small_matches_long_division() {
+        let mut x: u128 = 0x8123_4567_89AB_CDEF_0FED_CBA9_8765_4321;
+        for d in [
+            1u64,
+            2,
+            3,
+            6,
+            7,
+            239,
+            1190,
+            65_537,
+            u32::MAX as u64,
+            u64::MAX,
+        ] {
+            x = x.rotate_left(17) | 1 << 127;
+            let w = Wide::normalised(false, 5, x);
+            let fast = w.div_small(d);
+            let slow = w.div_long(Wide::from_int(false, d as u128, 0));
+            assert_eq!(fast.exp, slow.exp, "d={d}");
+            assert!(
+                fast.m.abs_diff(slow.m) <= 2,
+                "d={d}: {:032X} vs {:032X}",
+                fast.m,
+                slow.m
+            );
+        }
     }
 
     #[test]
