@@ -1,4 +1,5 @@
-//! Throughput of the software x87 arithmetic against the host's native x87 instructions.
+//! Throughput of the software x87 arithmetic and transcendentals against the host's native
+//! x87 instructions.
 //!
 //! `cargo run --release -p emulator --example x87_bench`
 //!
@@ -9,7 +10,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use emulator::cpu::x87::arith;
+use emulator::cpu::x87::{arith, transcendental};
 use emulator::cpu::x87::{Control, F80};
 
 fn operands() -> Vec<(F80, F80)> {
@@ -79,24 +80,66 @@ mod native {
         };
     }
 
+    /// For instructions that pop (the result is left in the only remaining register).
+    macro_rules! native_pop_op {
+        ($name:ident, $insn:literal) => {
+            pub fn $name(a: F80, b: F80) -> F80 {
+                let ab = a.to_bytes();
+                let bb = b.to_bytes();
+                let mut out = [0u8; 10];
+                // SAFETY: x87 state and local buffers only; the stack is emptied again.
+                unsafe {
+                    core::arch::asm!(
+                        "fld tbyte ptr [{b}]",
+                        "fld tbyte ptr [{a}]",
+                        $insn,
+                        "fstp tbyte ptr [{out}]",
+                        a = in(reg) ab.as_ptr(),
+                        b = in(reg) bb.as_ptr(),
+                        out = in(reg) out.as_mut_ptr(),
+                        out("st(0)") _, out("st(1)") _, out("st(2)") _, out("st(3)") _,
+                        out("st(4)") _, out("st(5)") _, out("st(6)") _, out("st(7)") _,
+                        options(nostack),
+                    );
+                }
+                F80::from_bytes(out)
+            }
+        };
+    }
+
     native_op!(fadd, "fadd st(0), st(1)");
     native_op!(fmul, "fmul st(0), st(1)");
     native_op!(fdiv, "fdiv st(0), st(1)");
     native_op!(fsqrt, "fsqrt");
+    native_op!(fsin, "fsin");
+    native_op!(fcos, "fcos");
+    native_pop_op!(fpatan, "fpatan");
+    native_pop_op!(fyl2x, "fyl2x");
 }
 
 fn main() {
     let pairs = operands();
     let budget = Duration::from_millis(400);
-    let control = Control::from_word(0x037F);
     type Op = fn(F80, F80) -> F80;
-    let soft: [(&str, Op); 4] = [
+    let soft: [(&str, Op); 8] = [
         ("add", |a, b| arith::add(a, b, Control::from_word(0x037F)).0),
         ("mul", |a, b| arith::mul(a, b, Control::from_word(0x037F)).0),
         ("div", |a, b| arith::div(a, b, Control::from_word(0x037F)).0),
         ("sqrt", |a, _| arith::sqrt(a, Control::from_word(0x037F)).0),
+        ("sin", |a, _| {
+            transcendental::sin(a, Control::from_word(0x037F)).map_or(a, |r| r.0)
+        }),
+        ("cos", |a, _| {
+            transcendental::cos(a, Control::from_word(0x037F)).map_or(a, |r| r.0)
+        }),
+        // ST(0) = a, ST(1) = b: atan2(b, a) and b * log2(|a|).
+        ("patan", |a, b| {
+            transcendental::atan2(b, a, Control::from_word(0x037F)).0
+        }),
+        ("yl2x", |a, b| {
+            transcendental::y_log2_x(b, a.abs(), Control::from_word(0x037F)).0
+        }),
     ];
-    let _ = control;
     println!(
         "{:<6} {:>14} {:>14} {:>8}",
         "op", "soft Mops/s", "native Mops/s", "ratio"
@@ -105,7 +148,16 @@ fn main() {
         let soft_rate = measure(&pairs, budget, op);
         #[cfg(target_arch = "x86_64")]
         let native_rate = {
-            let natives: [Op; 4] = [native::fadd, native::fmul, native::fdiv, native::fsqrt];
+            let natives: [Op; 8] = [
+                native::fadd,
+                native::fmul,
+                native::fdiv,
+                native::fsqrt,
+                native::fsin,
+                native::fcos,
+                native::fpatan,
+                |a, b| native::fyl2x(a.abs(), b),
+            ];
             measure(&pairs, budget, natives[i])
         };
         #[cfg(not(target_arch = "x86_64"))]

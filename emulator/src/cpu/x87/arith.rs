@@ -5,7 +5,7 @@
 //! Whether a result may be written (unmasked IE/DE/ZE suppress it) is decided by the caller.
 
 use super::float80::{Class, Unpacked, EXP_BIAS, F80};
-use super::round::{round_to_format, Control, Flags, Format, RoundingMode};
+use super::round::{round_to_format, shift_right_sticky, Control, Flags, Format, RoundingMode};
 
 /// A pure operation's outcome: the value to deliver (if the exceptions allow it) and flags.
 pub type Outcome = (F80, Flags);
@@ -149,7 +149,7 @@ fn add_signed(a: F80, b: F80, negate_b: bool, control: Control) -> Outcome {
     let (big, small) = if ua.exp >= ub.exp { (ua, ub) } else { (ub, ua) };
     let big_sig = (big.signif as u128) << 62;
     let diff = (big.exp - small.exp) as u32;
-    let small_sig = crate::cpu::x87::round::shift_right_sticky((small.signif as u128) << 62, diff);
+    let small_sig = shift_right_sticky((small.signif as u128) << 62, diff);
     let exp = unbiased(&big) + 2;
     let (sign, sig) = if big.sign == small.sign {
         (big.sign, big_sig + small_sig)
@@ -211,14 +211,15 @@ pub fn div(a: F80, b: F80, control: Control) -> Outcome {
         (Some(ua), Some(ub)) => (ua, ub),
         _ => return (zero(sign), flags),
     };
-    let (sig, exp) = divide_significands(ua.signif, ub.signif);
-    let (v, f) = round_to_register(sign, unbiased(&ua) - unbiased(&ub) + exp, sig, control);
+    // a/b = (a_sig * 2^127 / b_sig) * 2^(ea - eb - 127): bit 127 carries exponent ea - eb.
+    let sig = divide_significands(ua.signif, ub.signif);
+    let (v, f) = round_to_register(sign, unbiased(&ua) - unbiased(&ub), sig, control);
     (v, flags | f)
 }
 
-/// Divides two normalised 64-bit significands: returns a quotient of at least 127 significant
-/// bits with a sticky bit, and the exponent offset of its bit 127.
-pub fn divide_significands(a: u64, b: u64) -> (u128, i32) {
+/// Divides two normalised 64-bit significands: returns `a * 2^127 / b` truncated, with the
+/// remainder folded into bit 0 as a sticky bit (at least 127 significant bits).
+pub fn divide_significands(a: u64, b: u64) -> u128 {
     let b = b as u128;
     let numerator = (a as u128) << 63;
     let high = numerator / b;
@@ -226,15 +227,14 @@ pub fn divide_significands(a: u64, b: u64) -> (u128, i32) {
     let low_num = rem << 64;
     let low = low_num / b;
     let sticky = (low_num % b != 0) as u128;
-    ((high << 64) | low | sticky, 0)
+    (high << 64) | low | sticky
 }
 
-/// Integer square root of a 128-bit value and the remainder `n - root^2`.
-pub fn isqrt_u128(n: u128) -> (u64, u128) {
-    let mut root: u128 = 0;
-    let mut rem: u128 = 0;
-    // Digit by digit, two bits of the radicand per result bit.
-    for i in (0..64).rev() {
+/// Integer square root of a 64-bit value, digit by digit.
+fn isqrt_u64(n: u64) -> u64 {
+    let mut root: u64 = 0;
+    let mut rem: u64 = 0;
+    for i in (0..32).rev() {
         rem = (rem << 2) | ((n >> (2 * i)) & 3);
         let trial = (root << 2) | 1;
         root <<= 1;
@@ -243,7 +243,26 @@ pub fn isqrt_u128(n: u128) -> (u64, u128) {
             root |= 1;
         }
     }
-    (root as u64, rem)
+    root
+}
+
+/// Integer square root of a 128-bit value and the remainder `n - root^2`: a 32-bit root of
+/// the high half, then Newton steps from above, which decrease monotonically to the floor.
+pub fn isqrt_u128(n: u128) -> (u64, u128) {
+    if n == 0 {
+        return (0, 0);
+    }
+    let high_root = isqrt_u64((n >> 64) as u64) as u128;
+    // (high_root + 1) * 2^32 >= sqrt(n), and is at most 2^64.
+    let mut root = (high_root + 1) << 32;
+    loop {
+        let next = (root + n / root) >> 1;
+        if next >= root {
+            break;
+        }
+        root = next;
+    }
+    (root as u64, n - root * root)
 }
 
 /// `sqrt(a)`, rounded per `control` (FSQRT).
@@ -302,6 +321,32 @@ mod tests {
     fn x87_sqrt_of_four_is_two() {
         let four = F80::from_parts(false, 0x4001, 1 << 63);
         assert_eq!(sqrt(four, ctl()).0, F80::from_parts(false, 0x4000, 1 << 63));
+    }
+
+    #[test]
+    fn x87_isqrt_matches_definition() {
+        let mut x: u128 = 0x1234_5678_9ABC_DEF0_0FED_CBA9_8765_4321;
+        for _ in 0..10_000 {
+            x = x
+                .wrapping_mul(0x2545_F491_4F6C_DD1D_9E37_79B9_7F4A_7C15)
+                .wrapping_add(1);
+            for n in [
+                x,
+                x >> 1,
+                x >> 70,
+                u128::MAX,
+                1 << 126,
+                (1 << 126) - 1,
+                0,
+                1,
+            ] {
+                let (r, rem) = isqrt_u128(n);
+                let r = r as u128;
+                assert!(r * r <= n, "{n:X}");
+                assert_eq!(rem, n - r * r);
+                assert!(r + 1 > u64::MAX as u128 || (r + 1) * (r + 1) > n, "{n:X}");
+            }
+        }
     }
 
     #[test]

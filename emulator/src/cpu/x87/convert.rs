@@ -118,10 +118,6 @@ fn to_ieee(v: F80, format: Format, indefinite: u64, control: Control) -> (u64, F
         Some(u) => u,
         None => return (indefinite, Flags::IE),
     };
-    let control = Control {
-        precision: control.precision,
-        ..control
-    };
     let r = round_to_format(
         u.sign,
         u.exp - EXP_BIAS,

@@ -266,7 +266,7 @@ impl X87State {
     }
 
     fn load_environment(&mut self, env: &ProtectedModeEnv) {
-        self.control = env.fcw | 0x0040;
+        self.control = super::state::control_word_as_stored(env.fcw);
         self.set_status_word(env.fsw);
         self.set_tag_word(env.ftw);
         self.last_ip = env.fip;
@@ -276,9 +276,24 @@ impl X87State {
         self.last_ds = env.fds;
     }
 
+    /// The 28-byte environment image without FNSTENV's side effect (for the kernel's
+    /// signal frames and debuggers).
+    pub fn environment_image(&self) -> [u8; 28] {
+        self.environment().to_bytes()
+    }
+
+    /// The 108-byte FSAVE image without FNSAVE's reinitialisation (for signal frames).
+    pub fn save_image(&self) -> [u8; 108] {
+        SaveImage {
+            env: self.environment(),
+            st: core::array::from_fn(|i| self.st(i).to_bytes()),
+        }
+        .to_bytes()
+    }
+
     /// FNSTENV: returns the 28-byte environment, then masks all exceptions.
     pub fn fnstenv(&mut self) -> [u8; 28] {
-        let bytes = self.environment().to_bytes();
+        let bytes = self.environment_image();
         self.control |= 0x003F;
         bytes
     }
@@ -290,12 +305,9 @@ impl X87State {
 
     /// FNSAVE: returns the 108-byte image, then reinitialises the FPU like FNINIT.
     pub fn fnsave(&mut self) -> [u8; 108] {
-        let image = SaveImage {
-            env: self.environment(),
-            st: core::array::from_fn(|i| self.st(i).to_bytes()),
-        };
+        let image = self.save_image();
         self.fninit();
-        image.to_bytes()
+        image
     }
 
     /// FRSTOR.
@@ -336,7 +348,7 @@ impl X87State {
     /// FXRSTOR: loads the x87 part of the 512-byte area.
     pub fn fxrstor(&mut self, area: &[u8; 512]) {
         let h = FxsaveHeader::read(area);
-        self.control = h.fcw | 0x0040;
+        self.control = super::state::control_word_as_stored(h.fcw);
         self.set_status_word(h.fsw);
         self.nonempty = h.ftw;
         self.last_opcode = h.fop & 0x7FF;

@@ -62,15 +62,21 @@ pub fn remainder(a: F80, b: F80, round_nearest: bool, control: Control) -> Remai
             }
         }
         (_, Class::Infinity) => {
-            // The dividend comes back unchanged; a pseudo-denormal is re-encoded as normal.
-            let value = if a.class() == Class::PseudoDenormal {
-                F80::from_parts(a.sign(), 1, a.signif)
-            } else {
-                a
+            // The dividend comes back unchanged in value. A denormal one goes through the
+            // delivery path: pseudo-denormals are re-encoded as normal, and with underflow
+            // unmasked the result is bias-adjusted with UE.
+            let (value, flags) = match Unpacked::from_f80(a) {
+                Some(u) if a.is_denormal_operand() => round_to_register(
+                    u.sign,
+                    u.exp - EXP_BIAS,
+                    (u.signif as u128) << 64,
+                    control.extended(),
+                ),
+                _ => (a, Flags::NONE),
             };
             return Remainder {
                 value,
-                flags: de,
+                flags: flags | de,
                 cond: Some(0),
             };
         }
@@ -125,7 +131,7 @@ pub fn remainder(a: F80, b: F80, round_nearest: bool, control: Control) -> Remai
         round_to_register(sign, unit_exp + 127, rem, extended)
     };
     let q = quotient as u16;
-    let cond = ((q >> 2) & 1) * cond::C0 | ((q >> 1) & 1) * cond::C3 | (q & 1) * cond::C1;
+    let cond = (((q >> 2) & 1) * cond::C0) | (((q >> 1) & 1) * cond::C3) | ((q & 1) * cond::C1);
     Remainder {
         value,
         flags: flags | de,

@@ -14,12 +14,16 @@ use super::round::{round_to_format, Control, Flags, Format};
 const PI_66: u128 = (0xC90F_DAA2_2168_C234u128 << 2) | 3;
 
 /// A working value: `m * 2^(exp - 127)` with `m` normalised (bit 127 set), or zero (m == 0).
-/// Operations truncate, so each loses at most one unit of 2^-127 relative.
+/// Operations truncate, so each loses at most one unit of 2^-127 relative. The true value is
+/// never exactly `m`: `below` says it lies just below `m` in magnitude (a series whose first
+/// omitted term points down), otherwise it is taken to lie just above. This decides the
+/// rounding of results that sit right next to a representable number, like sin(x) for tiny x.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Wide {
     neg: bool,
     exp: i32,
     m: u128,
+    below: bool,
 }
 
 impl Wide {
@@ -27,6 +31,7 @@ impl Wide {
         neg: false,
         exp: 0,
         m: 0,
+        below: false,
     };
 
     fn normalised(neg: bool, exp: i32, m: u128) -> Wide {
@@ -38,6 +43,7 @@ impl Wide {
             neg,
             exp: exp - lz as i32,
             m: m << lz,
+            below: false,
         }
     }
 
@@ -55,6 +61,7 @@ impl Wide {
             neg: u.sign,
             exp: u.exp - EXP_BIAS,
             m: (u.signif as u128) << 64,
+            below: false,
         }
     }
 
@@ -77,7 +84,30 @@ impl Wide {
         Wide::normalised(self.neg != other.neg, self.exp + other.exp + 1, hi)
     }
 
+    /// Division as multiplication by the reciprocal (see [`Wide::recip`]).
     fn div(self, other: Wide) -> Wide {
+        if self.is_zero() || other.is_zero() {
+            return Wide::ZERO;
+        }
+        self.mul(other.recip())
+    }
+
+    /// 1/self to about 125 bits: a 64-bit estimate from one hardware-sized division, then
+    /// one Newton step x' = x (2 - b x), which doubles the number of correct bits.
+    fn recip(self) -> Wide {
+        if self.is_zero() {
+            return Wide::ZERO;
+        }
+        // self = B * 2^exp with B = m / 2^127 in [1, 2); 2^126 / (m >> 64) ~ 2^63 / B.
+        let estimate = (1u128 << 126) / (self.m >> 64);
+        let x0 = Wide::from_int(self.neg, estimate, -63 - self.exp);
+        let two = Wide::from_int(false, 2, 0);
+        x0.mul(two.sub(self.mul(x0)))
+    }
+
+    /// Bitwise long division (the reference `div` is checked against in the tests).
+    #[cfg(test)]
+    fn div_long(self, other: Wide) -> Wide {
         if self.is_zero() || other.is_zero() {
             return Wide::ZERO;
         }
@@ -95,8 +125,28 @@ impl Wide {
         Wide::normalised(self.neg != other.neg, self.exp - other.exp, q)
     }
 
+    /// Division by a small integer (series coefficients): two hardware-sized divisions
+    /// instead of the bitwise long division of `div`.
     fn div_small(self, d: u64) -> Wide {
-        self.div(Wide::from_int(false, d as u128, 0))
+        if self.is_zero() || d == 0 {
+            return Wide::ZERO;
+        }
+        let d = d as u128;
+        let high = self.m / d;
+        let low = ((self.m % d) << 64) / d;
+        // high >= 2^127 / d >= 2^63, so at most 64 leading zeros are filled from `low`.
+        let lz = high.leading_zeros();
+        let m = if lz == 0 {
+            high
+        } else {
+            (high << lz) | (low >> (64 - lz))
+        };
+        Wide {
+            neg: self.neg,
+            exp: self.exp - lz as i32,
+            m,
+            below: false,
+        }
     }
 
     fn add(self, other: Wide) -> Wide {
@@ -146,6 +196,11 @@ impl Wide {
         half
     }
 
+    /// The same value, noting which side of `m` the true value lies on.
+    fn with_tail_below(self, below: bool) -> Wide {
+        Wide { below, ..self }
+    }
+
     /// Rounds to an extended register (64-bit precision, the control's rounding mode). The
     /// value is never exact, so a sticky bit guarantees PE and no false ties.
     fn round(self, control: Control) -> Outcome {
@@ -153,7 +208,8 @@ impl Wide {
             return (zero(self.neg), Flags::PE);
         }
         let format = Format::register(super::round::Precision::Extended);
-        let r = round_to_format(self.neg, self.exp, self.m | 1, format, control.extended());
+        let m = if self.below { self.m - 1 } else { self.m | 1 };
+        let r = round_to_format(self.neg, self.exp, m, format, control.extended());
         (r.to_f80(format), r.flags)
     }
 }
@@ -174,13 +230,41 @@ fn mul_u128(a: u128, b: u128) -> (u128, u128) {
 }
 
 /// Sums a series until the terms no longer matter: `next(term, n)` gives term n from n-1.
+/// Terms this many binary orders below the sum are omitted. It must stay below the 127-bit
+/// reach of `Wide::add`, so that an omitted term is never one that addition would have
+/// silently dropped, and the direction of the first omitted term is the true tail direction.
+const OMIT_BELOW: i32 = 120;
+
+/// The result remembers the direction of the first omitted term.
 fn series(first: Wide, mut next: impl FnMut(Wide, u64) -> Wide) -> Wide {
     let mut sum = first;
     let mut term = first;
     for n in 1..200u64 {
         term = next(term, n);
-        if term.is_zero() || term.exp < sum.exp - 132 {
+        if term.is_zero() {
             break;
+        }
+        if term.exp < sum.exp - OMIT_BELOW {
+            return sum.with_tail_below(term.neg != sum.neg);
+        }
+        sum = sum.add(term);
+    }
+    sum
+}
+
+/// A series of terms `power_n / (2n + 1)` with `power_n = step(power_{n-1})`, starting at
+/// `first`; remembers the direction of the first omitted term.
+fn odd_series(first: Wide, step: impl Fn(Wide) -> Wide) -> Wide {
+    let mut power = first;
+    let mut sum = first;
+    for n in 1..400u64 {
+        power = step(power);
+        let term = power.div_small(2 * n + 1);
+        if term.is_zero() {
+            break;
+        }
+        if term.exp < sum.exp - OMIT_BELOW {
+            return sum.with_tail_below(term.neg != sum.neg);
         }
         sum = sum.add(term);
     }
@@ -206,18 +290,8 @@ fn cos_series(r: Wide) -> Wide {
 /// atan(t) by its Taylor series, for small |t|.
 fn atan_series(t: Wide) -> Wide {
     let t2 = t.mul(t);
-    // Term n is (-1)^n t^(2n+1) / (2n+1); keep the power separately.
-    let mut power = t;
-    let mut sum = t;
-    for n in 1..200u64 {
-        power = power.mul(t2).negate();
-        let term = power.div_small(2 * n + 1);
-        if term.is_zero() || term.exp < sum.exp - 132 {
-            break;
-        }
-        sum = sum.add(term);
-    }
-    sum
+    // Term n is (-1)^n t^(2n+1) / (2n+1).
+    odd_series(t, |power| power.mul(t2).negate())
 }
 
 /// atan(t) for any t: three angle halvings, then the series.
@@ -234,28 +308,45 @@ fn atan_wide(t: Wide) -> Wide {
 /// atanh(s) by its series, for |s| well below 1.
 fn atanh_series(s: Wide) -> Wide {
     let s2 = s.mul(s);
-    let mut power = s;
-    let mut sum = s;
-    for n in 1..400u64 {
-        power = power.mul(s2);
-        let term = power.div_small(2 * n + 1);
-        if term.is_zero() || term.exp < sum.exp - 132 {
-            break;
-        }
-        sum = sum.add(term);
-    }
-    sum
+    odd_series(s, |power| power.mul(s2))
 }
 
-/// ln(2) = 2 atanh(1/3).
+/// ln(2) to 128 bits (truncated); `ln2_by_series` derives it in the tests.
+const LN2_BITS: u128 = 0xB172_17F7_D1CF_79AB_C9E3_B398_03F2_F6AF;
+/// pi to 128 bits (truncated); `pi_by_machin` derives it in the tests.
+const PI_BITS: u128 = 0xC90F_DAA2_2168_C234_C4C6_628B_80DC_1CD1;
+
+/// ln(2).
 fn ln2() -> Wide {
+    Wide {
+        neg: false,
+        exp: -1,
+        m: LN2_BITS,
+        below: false,
+    }
+}
+
+/// pi.
+fn pi() -> Wide {
+    Wide {
+        neg: false,
+        exp: 1,
+        m: PI_BITS,
+        below: false,
+    }
+}
+
+/// ln(2) = 2 atanh(1/3), to check `LN2_BITS`.
+#[cfg(test)]
+fn ln2_by_series() -> Wide {
     let mut v = atanh_series(Wide::one().div_small(3));
     v.exp += 1;
     v
 }
 
-/// pi by Machin's formula: 16 atan(1/5) - 4 atan(1/239).
-fn pi() -> Wide {
+/// pi by Machin's formula, 16 atan(1/5) - 4 atan(1/239), to check `PI_BITS`.
+#[cfg(test)]
+fn pi_by_machin() -> Wide {
     let mut a = atan_series(Wide::one().div_small(5));
     a.exp += 4;
     let mut b = atan_series(Wide::one().div_small(239));
@@ -302,10 +393,17 @@ fn reduce(u: Unpacked) -> (u32, Wide) {
     }
 }
 
+/// A reduced trigonometric argument: quadrant (k mod 4), remainder, sign of the operand and
+/// the denormal-operand flag.
+type Reduced = (u32, Wide, bool, Flags);
+
+/// Results of FSINCOS and FPTAN: the value replacing ST(0), the value pushed, and flags;
+/// `None` when the operand is out of range (|x| >= 2^63).
+pub type TwoResults = Option<(F80, F80, Flags)>;
+
 /// Shared front end of FSIN/FCOS/FSINCOS/FPTAN. Returns `Err(outcome)` for special operands,
-/// `Ok(None)` for out-of-range ones, and `Ok(Some((quadrant, r, sign, flags)))` otherwise.
-#[allow(clippy::type_complexity)]
-fn trig_operand(x: F80) -> Result<Option<(u32, Wide, bool, Flags)>, Outcome> {
+/// `Ok(None)` for out-of-range ones, and `Ok(Some(reduced))` otherwise.
+fn trig_operand(x: F80) -> Result<Option<Reduced>, Outcome> {
     if let Some(out) = special_single(x) {
         return Err(out);
     }
@@ -335,14 +433,32 @@ fn with_flags((v, f): Outcome, extra: Flags) -> Outcome {
 
 /// sin and cos of a reduced argument.
 fn sin_cos_reduced(quadrant: u32, r: Wide, negative: bool) -> (Wide, Wide) {
-    let (s, c) = (sin_series(r), cos_series(r));
-    let (sin, cos) = match quadrant {
-        0 => (s, c),
-        1 => (c, s.negate()),
-        2 => (s.negate(), c.negate()),
-        _ => (c.negate(), s),
+    (sin_reduced(quadrant, r, negative), cos_reduced(quadrant, r))
+}
+
+/// sin(x) from the reduced argument, evaluating only the series it needs.
+fn sin_reduced(quadrant: u32, r: Wide, negative: bool) -> Wide {
+    let sin = match quadrant {
+        0 => sin_series(r),
+        1 => cos_series(r),
+        2 => sin_series(r).negate(),
+        _ => cos_series(r).negate(),
     };
-    (if negative { sin.negate() } else { sin }, cos)
+    if negative {
+        sin.negate()
+    } else {
+        sin
+    }
+}
+
+/// cos(x) from the reduced argument (cosine is even: the operand's sign does not matter).
+fn cos_reduced(quadrant: u32, r: Wide) -> Wide {
+    match quadrant {
+        0 => cos_series(r),
+        1 => sin_series(r).negate(),
+        2 => cos_series(r).negate(),
+        _ => sin_series(r),
+    }
 }
 
 /// FSIN. `None` means |x| >= 2^63 (C2 = 1, operand unchanged).
@@ -350,10 +466,7 @@ pub fn sin(x: F80, control: Control) -> Option<Outcome> {
     match trig_operand(x) {
         Err(out) => Some(out),
         Ok(None) => None,
-        Ok(Some((q, r, neg, de))) => {
-            let (s, _) = sin_cos_reduced(q, r, neg);
-            Some(with_flags(s.round(control), de))
-        }
+        Ok(Some((q, r, neg, de))) => Some(with_flags(sin_reduced(q, r, neg).round(control), de)),
     }
 }
 
@@ -363,15 +476,12 @@ pub fn cos(x: F80, control: Control) -> Option<Outcome> {
         Err(_) if x.is_zero() => Some((F80::ONE, Flags::NONE)),
         Err(out) => Some(out),
         Ok(None) => None,
-        Ok(Some((q, r, neg, de))) => {
-            let (_, c) = sin_cos_reduced(q, r, neg);
-            Some(with_flags(c.round(control), de))
-        }
+        Ok(Some((q, r, _, de))) => Some(with_flags(cos_reduced(q, r).round(control), de)),
     }
 }
 
 /// FSINCOS: (sin, cos, flags).
-pub fn sincos(x: F80, control: Control) -> Option<(F80, F80, Flags)> {
+pub fn sincos(x: F80, control: Control) -> TwoResults {
     match trig_operand(x) {
         Err((v, f)) if x.is_zero() => Some((v, F80::ONE, f)),
         Err((v, f)) => Some((v, v, f)),
@@ -380,24 +490,25 @@ pub fn sincos(x: F80, control: Control) -> Option<(F80, F80, Flags)> {
             let (s, c) = sin_cos_reduced(q, r, neg);
             let (sv, sf) = s.round(control);
             let (cv, cf) = c.round(control);
-            // C1 reports the rounding of the value left on top (the cosine).
-            let flags = Flags((sf.0 | cf.0) & !Flags::C1.0) | Flags(cf.0 & Flags::C1.0) | de;
+            // C1 reports the rounding of the sine (the first result computed).
+            let flags = Flags((sf.0 | cf.0) & !Flags::C1.0) | Flags(sf.0 & Flags::C1.0) | de;
             Some((sv, cv, flags))
         }
     }
 }
 
 /// FPTAN: (tan, 1.0, flags).
-pub fn tan_and_one(x: F80, control: Control) -> Option<(F80, F80, Flags)> {
+pub fn tan_and_one(x: F80, control: Control) -> TwoResults {
     match trig_operand(x) {
         Err((v, f)) => Some((v, if v.is_nan() { v } else { F80::ONE }, f)),
         Ok(None) => None,
         Ok(Some((q, r, neg, de))) => {
             let (s, c) = (sin_series(r), cos_series(r));
+            // For a tiny reduced argument tan(r) lies just above r and cot(r) just below 1/r.
             let t = if q & 1 == 0 {
                 s.div(c)
             } else {
-                c.div(s).negate()
+                c.div(s).negate().with_tail_below(true)
             };
             let t = if neg { t.negate() } else { t };
             let (v, f) = t.round(control);
@@ -493,7 +604,10 @@ pub fn y_log2_x(y: F80, x: F80, control: Control) -> Outcome {
     match (cy, cx) {
         (Class::Zero, Class::Zero) | (Class::Zero, Class::Infinity) => return invalid(),
         (Class::Infinity, _) if x_is_one => return invalid(),
-        (_, Class::Zero) => return (infinity(!y.sign()), Flags::ZE | de),
+        // y * log2(0) = y * -inf: exact for infinite y; otherwise zero divide, which takes
+        // priority over the denormal-operand exception.
+        (Class::Infinity, Class::Zero) => return (infinity(!y.sign()), Flags::NONE),
+        (_, Class::Zero) => return (infinity(!y.sign()), Flags::ZE),
         (_, Class::Infinity) => return (infinity(y.sign()), de),
         (Class::Infinity, _) => {
             // Sign follows log2(x): negative below one.
@@ -510,10 +624,17 @@ pub fn y_log2_x(y: F80, x: F80, control: Control) -> Outcome {
         return invalid();
     };
     if ux.signif == 1 << 63 {
-        // Exact power of two: log2 is an integer and the product is rounded once.
+        // Exact power of two: log2 is an integer and the product is rounded once. The
+        // hardware still reports PE (except for x = 1).
         let e = super::convert::from_i64((ux.exp - EXP_BIAS) as i64);
         let (v, f) = arith::mul(y, e, control.extended());
-        return (v, f | de);
+        let inexact = match (ux.exp == EXP_BIAS, v.exp() == 0 && !v.is_zero()) {
+            (true, _) => Flags::NONE,
+            // A tiny result the hardware considers inexact also underflows.
+            (false, true) => Flags::PE | Flags::UE,
+            (false, false) => Flags::PE,
+        };
+        return (v, f | de | inexact);
     }
     let result = Wide::from_unpacked(uy).mul(log2_wide(ux));
     with_flags(result.round(control), de)
@@ -549,8 +670,8 @@ pub fn y_log2_x_plus_1(y: F80, x: F80, control: Control) -> Outcome {
     with_flags(result.round(control), de)
 }
 
-/// F2XM1: 2^x - 1 for -1 <= x <= 1 (outside that range the hardware result is undefined;
-/// this returns the operand unchanged).
+/// F2XM1: 2^x - 1 for -1 <= x <= 1. Outside that range the result is undefined by the
+/// manuals; the host leaves the operand unchanged and reports PE, and so does this.
 pub fn exp2_minus_1(x: F80, control: Control) -> Outcome {
     if let Some(out) = special_single(x) {
         return out;
@@ -575,16 +696,17 @@ pub fn exp2_minus_1(x: F80, control: Control) -> Outcome {
         return invalid();
     };
     if u.exp - EXP_BIAS > 0 || (u.exp - EXP_BIAS == 0 && u.signif != 1 << 63) {
-        return (x, de);
+        // Out of range: the hardware leaves the operand and reports PE.
+        return (x, de | Flags::PE);
     }
     if u.exp - EXP_BIAS == 0 {
-        // x = +-1: 2^1 - 1 = 1 and 2^-1 - 1 = -0.5 exactly.
-        let v = if u.sign {
-            F80::from_parts(true, 0x3FFE, 1 << 63)
+        // x = +-1: the hardware delivers 1 from just below and -0.5 from just beyond.
+        let result = if u.sign {
+            Wide::from_int(true, 1, -1)
         } else {
-            F80::ONE
+            Wide::one().with_tail_below(true)
         };
-        return (v, de);
+        return with_flags(result.round(control), de);
     }
     let t = Wide::from_unpacked(u).mul(ln2());
     let sum = series(t, |term, n| term.mul(t).div_small(n + 1));
@@ -597,19 +719,75 @@ mod tests {
 
     #[test]
     fn x87_pi_66_matches_machin() {
-        let p = pi();
+        let p = pi_by_machin();
         // PI_66 * 2^-64 must be pi to 66 bits.
-        let ours = p.m >> (128 - 66);
-        assert_eq!(ours, PI_66, "computed pi {:032X}", p.m);
+        assert_eq!(p.m >> (128 - 66), PI_66, "computed pi {:032X}", p.m);
         assert_eq!(p.exp, 1);
     }
 
+    /// The series accumulate truncation errors of a few dozen units of 2^-127, so this
+    /// checks the typed constants to about 121 bits.
     #[test]
-    fn x87_ln2_constant() {
-        // ln 2 = 0.B17217F7D1CF79ABC9E3B39803F2F6AF...
-        let l = ln2();
-        assert_eq!(l.m >> 64, 0xB172_17F7_D1CF_79AB);
-        assert_eq!(l.exp, -1);
+    fn x87_wide_constants_match_their_series() {
+        let p = pi_by_machin();
+        assert_eq!(p.exp, pi().exp);
+        assert!(p.m.abs_diff(PI_BITS) <= 64, "pi by Machin {:032X}", p.m);
+        let l = ln2_by_series();
+        assert_eq!(l.exp, ln2().exp);
+        assert!(l.m.abs_diff(LN2_BITS) <= 64, "ln 2 by series {:032X}", l.m);
+    }
+
+    #[test]
+    fn x87_reciprocal_division_matches_long_division() {
+        let mut x: u128 = 0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C834;
+        let mut y: u128 = 0xD1B5_4A32_D192_ED03_8CB9_2BA7_2F3D_8DD7;
+        for _ in 0..10_000 {
+            x = x.rotate_left(13).wrapping_mul(0x2545_F491_4F6C_DD1D) | 1 << 127;
+            y = y.rotate_left(29).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1 << 127;
+            let (a, b) = (Wide::normalised(false, 3, x), Wide::normalised(true, -7, y));
+            let fast = a.div(b);
+            let slow = a.div_long(b);
+            assert_eq!(
+                (fast.exp, fast.neg),
+                (slow.exp, slow.neg),
+                "{x:032X} / {y:032X}"
+            );
+            assert!(
+                fast.m.abs_diff(slow.m) <= 16,
+                "{:032X} vs {:032X}",
+                fast.m,
+                slow.m
+            );
+        }
+    }
+
+    #[test]
+    fn x87_div_small_matches_long_division() {
+        let mut x: u128 = 0x8123_4567_89AB_CDEF_0FED_CBA9_8765_4321;
+        for d in [
+            1u64,
+            2,
+            3,
+            6,
+            7,
+            239,
+            1190,
+            65_537,
+            u32::MAX as u64,
+            u64::MAX,
+        ] {
+            x = x.rotate_left(17) | 1 << 127;
+            let w = Wide::normalised(false, 5, x);
+            let fast = w.div_small(d);
+            let slow = w.div_long(Wide::from_int(false, d as u128, 0));
+            assert_eq!(fast.exp, slow.exp, "d={d}");
+            assert!(
+                fast.m.abs_diff(slow.m) <= 2,
+                "d={d}: {:032X} vs {:032X}",
+                fast.m,
+                slow.m
+            );
+        }
     }
 
     #[test]

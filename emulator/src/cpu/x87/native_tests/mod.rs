@@ -7,7 +7,6 @@
 //! `WEBVM_FUZZ_SEED` and `WEBVM_FUZZ_CASES` choose the random seed and the number of random
 //! cases per operation.
 
-#[allow(dead_code)]
 mod harness;
 mod values;
 

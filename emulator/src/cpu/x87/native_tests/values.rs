@@ -85,7 +85,7 @@ impl Rng {
         let seed = std::env::var("WEBVM_FUZZ_SEED")
             .ok()
             .and_then(|s| s.parse::<u64>().ok())
-            .unwrap_or(0x5EED_0F_87);
+            .unwrap_or(0x5EED_0F87);
         Rng(seed ^ salt.wrapping_mul(0x9E37_79B9_7F4A_7C15))
     }
 
@@ -170,4 +170,15 @@ pub fn fuzz_cases(default: u64) -> u64 {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(default)
+}
+
+/// Distance in units in the last place between two finite values of the same sign.
+pub fn ulps(a: F80, b: F80) -> Option<u128> {
+    if a.sign() != b.sign() || a.exp() == 0x7FFF || b.exp() == 0x7FFF {
+        return if a == b { Some(0) } else { None };
+    }
+    // Within one sign, the (exponent, significand) pair ordered as an integer is monotonic
+    // for normal values; denormals (exponent 0) line up with exponent 1.
+    let key = |v: F80| -> i128 { ((v.exp().max(1) as i128 - 1) << 63) + v.signif as i128 };
+    Some((key(a) - key(b)).unsigned_abs())
 }
