@@ -10,7 +10,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "webvm", version, about = "Run Debian i386 programs without a guest kernel")]
+#[command(
+    name = "webvm",
+    version,
+    about = "Run Debian i386 programs without a guest kernel"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -54,7 +58,10 @@ fn main() -> ExitCode {
 fn run_not_ready(profile_dir: &std::path::Path) -> ExitCode {
     match image_cmd::verify_folder(profile_dir) {
         Ok(summary) => eprintln!("webvm: image ready: {summary}"),
-        Err(e) => eprintln!("webvm: image at {} is not usable: {e}", profile_dir.display()),
+        Err(e) => eprintln!(
+            "webvm: image at {} is not usable: {e}",
+            profile_dir.display()
+        ),
     }
     eprintln!(
         "webvm: `run` cannot start a guest yet: the i386 CPU and the Linux personality \

@@ -58,9 +58,17 @@ pub enum ManifestError {
     #[error("image size {0} is not a multiple of the block size")]
     SizeNotBlockAligned(u64),
     #[error("{count} chunks listed, but an image of {size} bytes needs {expected}")]
-    ChunkCount { count: usize, size: u64, expected: u64 },
+    ChunkCount {
+        count: usize,
+        size: u64,
+        expected: u64,
+    },
     #[error("chunk {index} has size {actual}, expected {expected}")]
-    ChunkSize { index: usize, actual: u32, expected: u32 },
+    ChunkSize {
+        index: usize,
+        actual: u32,
+        expected: u32,
+    },
     #[error("chunk {index} has a malformed hash {hash:?}")]
     BadChunkHash { index: usize, hash: String },
     #[error("chunk {index} has an unsafe name {name:?}")]
@@ -218,24 +226,39 @@ mod tests {
     fn rejects_inconsistent_manifests() {
         let mut m = sample(2 * 65536, 65536);
         m.chunks.pop();
-        assert!(matches!(m.validate(), Err(ManifestError::ChunkCount { .. })));
+        assert!(matches!(
+            m.validate(),
+            Err(ManifestError::ChunkCount { .. })
+        ));
 
         let mut m = sample(2 * 65536, 65536);
         m.chunks[0].size = 4096;
-        assert!(matches!(m.validate(), Err(ManifestError::ChunkSize { index: 0, .. })));
+        assert!(matches!(
+            m.validate(),
+            Err(ManifestError::ChunkSize { index: 0, .. })
+        ));
 
         let mut m = sample(65536, 65536);
         m.chunks[0].name = "../../etc/passwd".into();
-        assert!(matches!(m.validate(), Err(ManifestError::BadChunkName { .. })));
+        assert!(matches!(
+            m.validate(),
+            Err(ManifestError::BadChunkName { .. })
+        ));
 
         let mut m = sample(65536, 65536);
         m.chunk_size = 1000;
-        assert!(matches!(m.validate(), Err(ManifestError::BadChunkSize { .. })));
+        assert!(matches!(
+            m.validate(),
+            Err(ManifestError::BadChunkSize { .. })
+        ));
 
         let mut m = sample(65536, 65536);
         m.image_id = "md5-abc".into();
         assert!(matches!(m.validate(), Err(ManifestError::BadImageId(_))));
 
-        assert!(matches!(Manifest::from_json("{"), Err(ManifestError::Parse(_))));
+        assert!(matches!(
+            Manifest::from_json("{"),
+            Err(ManifestError::Parse(_))
+        ));
     }
 }
