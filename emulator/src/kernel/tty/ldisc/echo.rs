@@ -31,6 +31,31 @@ pub(super) fn is_cntrl(c: u8) -> bool {
     c < 0x20 || c == 0x7f
 }
 
+/// Linux's `isalnum` (its ctype table is Latin-1: 0xc0–0xff are letters, except the
+/// multiplication and division signs).
+pub(super) fn is_alnum(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || (c >= 0xc0 && c != 0xd7 && c != 0xf7)
+}
+
+/// Linux's `tolower` (Latin-1 capitals included).
+pub(super) fn to_lower(c: u8) -> u8 {
+    if c.is_ascii_uppercase() || ((0xc0..=0xde).contains(&c) && c != 0xd7) {
+        c + 0x20
+    } else {
+        c
+    }
+}
+
+/// Linux's `toupper`: anything its table calls lower case moves down by 0x20, which
+/// includes 0xdf and 0xff.
+pub(super) fn to_upper(c: u8) -> u8 {
+    if c.is_ascii_lowercase() || (c >= 0xdf && c != 0xf7) {
+        c - 0x20
+    } else {
+        c
+    }
+}
+
 /// A UTF-8 continuation byte, when IUTF8 is on.
 pub(super) fn is_continuation(c: u8, utf8: bool) -> bool {
     utf8 && (c & 0xc0) == 0x80

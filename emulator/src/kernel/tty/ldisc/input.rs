@@ -5,7 +5,7 @@
 //! line ends) and the echo each of them asks for. It queues echo operations; printing
 //! them is [`super::echo`]'s job.
 
-use super::echo::{is_cntrl, is_continuation, EchoOp};
+use super::echo::{is_alnum, is_cntrl, is_continuation, to_lower, EchoOp};
 use super::{packet, LineDiscipline, Slot, EOF_MARK, N_TTY_BUF_SIZE};
 use crate::kernel::tty::termios::{cc, iflag, lflag};
 use crate::kernel::tty::Signal;
@@ -28,6 +28,7 @@ impl LineDiscipline {
             self.receive_byte(c);
         }
         self.process_echoes();
+        self.settle_output();
     }
 
     /// Linux's room rule: one slot stays free; in canonical mode with no complete line
@@ -59,7 +60,7 @@ impl LineDiscipline {
             c &= 0x7f;
         }
         if t.i(iflag::IUCLC) && t.l(lflag::IEXTEN) {
-            c = c.to_ascii_lowercase();
+            c = to_lower(c);
         }
         if self.lnext {
             self.lnext = false;
@@ -101,6 +102,7 @@ impl LineDiscipline {
         let t = &self.termios;
         if self.stopped && !self.tco_stopped && t.i(iflag::IXON) && t.i(iflag::IXANY) {
             self.start();
+            self.process_echoes();
         }
     }
 
@@ -126,6 +128,7 @@ impl LineDiscipline {
         if t.i(iflag::IXON) && (c == t.cc(cc::VSTART) || c == t.cc(cc::VSTOP)) {
             if c == t.cc(cc::VSTART) {
                 self.start();
+                self.process_echoes();
             } else {
                 self.stop();
             }
@@ -302,7 +305,7 @@ impl LineDiscipline {
                 break;
             }
             if kill_type == KillType::Werase {
-                if ch.is_ascii_alphanumeric() || ch == b'_' {
+                if is_alnum(ch) || ch == b'_' {
                     seen_alnums += 1;
                 } else if seen_alnums > 0 {
                     break;

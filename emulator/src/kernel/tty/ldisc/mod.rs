@@ -118,6 +118,10 @@ pub struct LineDiscipline {
     tco_stopped: bool,
     /// Bytes toward the other side: echoes and processed writes.
     out: VecDeque<u8>,
+    /// How many bytes at the front of `out` the other side has taken into its read
+    /// buffer. Bytes output during the current input batch are not there yet, so a
+    /// signal character's flush in the same batch drops them, as on Linux.
+    out_settled: usize,
     /// Signals raised by input characters, in order.
     raised: Vec<Signal>,
     /// Packet-mode status bits (`TIOCPKT_*`) accumulated for the other side.
@@ -147,6 +151,7 @@ impl LineDiscipline {
             stopped: false,
             tco_stopped: false,
             out: VecDeque::new(),
+            out_settled: 0,
             raised: Vec::new(),
             pkt_status: 0,
         }
@@ -198,6 +203,7 @@ impl LineDiscipline {
         }
         if !self.termios.i(iflag::IXON) && old.i(iflag::IXON) && !self.tco_stopped {
             self.start();
+            self.process_echoes();
         }
         self.process_pending_input();
     }
@@ -414,9 +420,10 @@ impl LineDiscipline {
     }
 
     /// `TCOFLUSH` on this side: drops queued output the other side's read buffer has
-    /// not taken (everything past [`OUTPUT_READ_BUF`]).
+    /// not taken (everything past [`OUTPUT_READ_BUF`], and what the current input batch
+    /// produced).
     pub fn flush_output(&mut self) {
-        self.out.truncate(OUTPUT_READ_BUF);
+        self.out.truncate(self.out_settled);
         self.pkt_status |= packet::FLUSHWRITE;
     }
 
@@ -437,6 +444,7 @@ impl LineDiscipline {
         if c != cc::VDISABLE && self.out.len() < OUTPUT_READ_BUF + OUTPUT_FLIP_LIMIT {
             self.out.push_back(c);
         }
+        self.settle_output();
     }
 
     pub(crate) fn stop(&mut self) {
@@ -446,11 +454,12 @@ impl LineDiscipline {
         }
     }
 
+    /// Restarts output (Linux `start_tty`). Held echoes are not printed here: callers
+    /// that print them (VSTART, IXANY, clearing IXON) do so, as in Linux.
     pub(crate) fn start(&mut self) {
         if self.stopped && !self.tco_stopped {
             self.stopped = false;
             self.pkt_status = (self.pkt_status & !packet::STOP) | packet::START;
-            self.process_echoes();
         }
     }
 
@@ -467,7 +476,13 @@ impl LineDiscipline {
             *dst = b;
         }
         self.process_echoes();
+        self.settle_output();
         n
+    }
+
+    /// The other side's buffer work has run: it holds what fits of the queued output.
+    pub(super) fn settle_output(&mut self) {
+        self.out_settled = self.out.len().min(OUTPUT_READ_BUF);
     }
 
     /// Queued output bytes the other side can read now (`FIONREAD` on a pty master).
@@ -478,6 +493,7 @@ impl LineDiscipline {
     /// Discards all queued output (`TCIFLUSH` on the other side).
     pub fn clear_output(&mut self) {
         self.out.clear();
+        self.out_settled = 0;
     }
 
     /// Whether processed or raw input is waiting (for hangup decisions and tests).

@@ -3,7 +3,7 @@
 //! Owns OPOST handling (ONLCR, OCRNL, ONOCR, ONLRET, OLCUC, XTABS) and the output column
 //! it keeps, and the write entry point that respects the room toward the other side.
 
-use super::echo::{is_cntrl, is_continuation};
+use super::echo::{is_cntrl, is_continuation, to_upper};
 use super::{LineDiscipline, WriteStatus};
 use crate::kernel::tty::termios::oflag;
 
@@ -64,7 +64,7 @@ impl LineDiscipline {
             _ => {
                 if !is_cntrl(c) {
                     if t.o(oflag::OLCUC) {
-                        c = c.to_ascii_uppercase();
+                        c = to_upper(c);
                     }
                     if !is_continuation(c, self.utf8()) {
                         self.column += 1;
@@ -99,6 +99,7 @@ impl LineDiscipline {
             taken = space.min(data.len());
             self.out.extend(&data[..taken]);
         }
+        self.settle_output();
         if taken == 0 {
             WriteStatus::Wait
         } else {
