@@ -93,13 +93,50 @@ impl Native {
         }
     }
 
+    /// Collects master output until it and the slave's input count reach what the
+    /// model predicts (then waits a little longer for anything extra), or until half a
+    /// second passes: the kernel's buffer work runs asynchronously and, on a loaded
+    /// machine, late.
+    fn settle_expecting(&self, expect: usize, inq: i32, readable: bool) -> Vec<u8> {
+        let start = std::time::Instant::now();
+        let mut out = Vec::new();
+        loop {
+            while let Ok(b) = Native::read(self.master, 8192) {
+                if b.is_empty() {
+                    break;
+                }
+                out.extend(b);
+            }
+            let now_inq = Native::int_ioctl(self.slave, req::FIONREAD).unwrap_or(-2);
+            if (out.len() >= expect && now_inq == inq && self.slave_readable() == readable)
+                || start.elapsed() > Duration::from_millis(500)
+            {
+                break;
+            }
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        out.extend(self.settle());
+        out
+    }
+
+    fn slave_readable(&self) -> bool {
+        let mut pfd = libc::pollfd {
+            fd: self.slave,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd.
+        unsafe { libc::poll(&mut pfd, 1, 0) };
+        pfd.revents & libc::POLLIN != 0
+    }
+
     /// Waits until the kernel's flip-buffer work has run, collecting master output.
     fn settle(&self) -> Vec<u8> {
         let mut out = Vec::new();
         let mut quiet = 0;
         let mut last_inq = -1;
         while quiet < 3 {
-            std::thread::sleep(Duration::from_micros(700));
+            std::thread::sleep(Duration::from_micros(500));
             let mut pfd = [
                 libc::pollfd {
                     fd: self.master,
@@ -285,8 +322,6 @@ fn run_both(initial: &Termios2, ops: &[Op]) -> (Vec<String>, Vec<String>) {
                 mt.push(format!("{i}: input {:?} -> {m:?}", show(bytes)));
             }
             Op::Read(len) => {
-                native.settle_into(&mut nt, i);
-                model.drain_into(&mut mt, i);
                 nt.push(format!(
                     "{i}: {}",
                     show_read(&Native::read(native.slave, *len))
@@ -294,8 +329,6 @@ fn run_both(initial: &Termios2, ops: &[Op]) -> (Vec<String>, Vec<String>) {
                 mt.push(format!("{i}: {}", show_read(&model.read(*len))));
             }
             Op::Output(bytes) => {
-                native.settle_into(&mut nt, i);
-                model.drain_into(&mut mt, i);
                 let n = Native::write(native.slave, bytes);
                 let m = match model.pty.slave_write(&model.caller, bytes, true) {
                     Ok(WriteStatus::Done(n)) => Ok(n),
@@ -306,8 +339,6 @@ fn run_both(initial: &Termios2, ops: &[Op]) -> (Vec<String>, Vec<String>) {
                 mt.push(format!("{i}: output {:?} -> {m:?}", show(bytes)));
             }
             Op::Set(t) => {
-                native.settle_into(&mut nt, i);
-                model.drain_into(&mut mt, i);
                 native.set_termios(t);
                 model
                     .ioctl(End::Slave, req::TCSETS2, &t.to_guest_bytes())
@@ -316,8 +347,6 @@ fn run_both(initial: &Termios2, ops: &[Op]) -> (Vec<String>, Vec<String>) {
                 mt.push(format!("{i}: set"));
             }
             Op::Flush(how) => {
-                native.settle_into(&mut nt, i);
-                model.drain_into(&mut mt, i);
                 // SAFETY: TCFLSH takes an integer argument.
                 let r = unsafe { libc::ioctl(native.slave, req::TCFLSH as _, *how as usize) };
                 let m = model.ioctl(End::Slave, req::TCFLSH, &how.to_le_bytes());
@@ -325,8 +354,10 @@ fn run_both(initial: &Termios2, ops: &[Op]) -> (Vec<String>, Vec<String>) {
                 mt.push(format!("{i}: flush {how} -> {}", m.is_ok()));
             }
         }
-        native.settle_into(&mut nt, i);
-        model.drain_into(&mut mt, i);
+        let expect = model.drain_into(&mut mt, i);
+        let expect_inq = model.inq();
+        let readable = model.pty.poll(End::Slave).has(PollMask::IN);
+        native.settle_into(&mut nt, i, expect, expect_inq, readable);
         nt.push(format!(
             "{i}: inq {:?}",
             Native::int_ioctl(native.slave, req::FIONREAD)
@@ -342,8 +373,15 @@ fn run_both(initial: &Termios2, ops: &[Op]) -> (Vec<String>, Vec<String>) {
 }
 
 impl Native {
-    fn settle_into(&self, transcript: &mut Vec<String>, i: usize) {
-        let out = self.settle();
+    fn settle_into(
+        &self,
+        transcript: &mut Vec<String>,
+        i: usize,
+        expect: usize,
+        inq: i32,
+        readable: bool,
+    ) {
+        let out = self.settle_expecting(expect, inq, readable);
         if !out.is_empty() {
             transcript.push(format!("{i}: master got {:?}", show(&out)));
         }
@@ -351,11 +389,12 @@ impl Native {
 }
 
 impl Model {
-    fn drain_into(&mut self, transcript: &mut Vec<String>, i: usize) {
+    fn drain_into(&mut self, transcript: &mut Vec<String>, i: usize) -> usize {
         let out = self.drain();
         if !out.is_empty() {
             transcript.push(format!("{i}: master got {:?}", show(&out)));
         }
+        out.len()
     }
 }
 
