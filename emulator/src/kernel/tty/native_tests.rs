@@ -206,6 +206,8 @@ enum Op {
     Set(Termios2),
     /// `TCFLSH` on the slave.
     Flush(u32),
+    /// `TCFLSH` on the master.
+    MasterFlush(u32),
 }
 
 /// Escapes bytes for readable transcripts.
@@ -352,6 +354,13 @@ fn run_both(initial: &Termios2, ops: &[Op]) -> (Vec<String>, Vec<String>) {
                 let m = model.ioctl(End::Slave, req::TCFLSH, &how.to_le_bytes());
                 nt.push(format!("{i}: flush {how} -> {}", r == 0));
                 mt.push(format!("{i}: flush {how} -> {}", m.is_ok()));
+            }
+            Op::MasterFlush(how) => {
+                // SAFETY: TCFLSH takes an integer argument.
+                let r = unsafe { libc::ioctl(native.master, req::TCFLSH as _, *how as usize) };
+                let m = model.ioctl(End::Master, req::TCFLSH, &how.to_le_bytes());
+                nt.push(format!("{i}: master flush {how} -> {}", r == 0));
+                mt.push(format!("{i}: master flush {how} -> {}", m.is_ok()));
             }
         }
         let expect = model.drain_into(&mut mt, i);
@@ -751,6 +760,7 @@ fn random_termios(rng: &mut Rng) -> Termios2 {
         iflag::IXANY,
         iflag::IUTF8,
         iflag::IUCLC,
+        iflag::PARMRK,
     ]);
     t.c_oflag = rng.bits(&[
         oflag::OPOST,
@@ -787,13 +797,23 @@ fn random_termios(rng: &mut Rng) -> Termios2 {
     if rng.chance(20) {
         t.c_cc[cc::VERASE] = 0x08;
     }
-    t.c_cc[cc::VMIN] = if rng.chance(50) { 0 } else { 1 };
+    if rng.chance(10) {
+        t.c_cc[cc::VINTR] = cc::VDISABLE;
+    }
+    if rng.chance(10) {
+        t.c_cc[cc::VKILL] = b'@';
+    }
+    if rng.chance(10) {
+        t.c_cc[cc::VEOF] = b'!';
+    }
+    t.c_cc[cc::VMIN] = rng.below(4) as u8;
     t.c_cc[cc::VTIME] = 0;
     t
 }
 
 fn random_bytes(rng: &mut Rng, len: usize) -> Vec<u8> {
-    const SPECIAL: &[u8] = b"\x03\x04\x08\x09\x0a\x0d\x11\x12\x13\x15\x16\x17\x1a\x1c\x7f;# _";
+    const SPECIAL: &[u8] =
+        b"\x03\x04\x08\x09\x0a\x0d\x11\x12\x13\x15\x16\x17\x1a\x1c\x7f\xff;# _@!";
     let utf8 = ["é", "ñ", "中", "\u{101}", "\u{10348}"];
     let mut v = Vec::new();
     while v.len() < len {
@@ -825,7 +845,11 @@ fn tty_native_random_streams() {
         for _ in 0..(4 + rng.below(8)) {
             match rng.below(10) {
                 0..=4 => {
-                    let n = 1 + rng.below(24) as usize;
+                    let n = if rng.chance(10) {
+                        40 + rng.below(160) as usize
+                    } else {
+                        1 + rng.below(24) as usize
+                    };
                     ops.push(Op::Input(random_bytes(&mut rng, n)));
                 }
                 5..=6 => ops.push(Op::Read(1 + rng.below(40) as usize)),
@@ -834,7 +858,8 @@ fn tty_native_random_streams() {
                     ops.push(Op::Output(random_bytes(&mut rng, n)));
                 }
                 8 => ops.push(Op::Set(random_termios(&mut rng))),
-                _ => ops.push(Op::Flush(rng.below(3) as u32)),
+                _ if rng.chance(50) => ops.push(Op::Flush(rng.below(3) as u32)),
+                _ => ops.push(Op::MasterFlush(rng.below(3) as u32)),
             }
         }
         ops.push(Op::Read(200));
