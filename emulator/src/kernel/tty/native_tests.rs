@@ -1205,3 +1205,221 @@ fn tty_native_timed_reads() {
         Ok(ReadStatus::Done(0))
     );
 }
+
+/// A job-control situation: a process in a background group of the terminal's session
+/// does something to its controlling terminal.
+#[derive(Debug, Clone, Copy)]
+enum Background {
+    /// `read` with SIGTTIN caught.
+    Read,
+    /// `read` with SIGTTIN ignored.
+    ReadIgnored,
+    /// `write` under TOSTOP with SIGTTOU caught.
+    WriteTostop,
+    /// `write` under TOSTOP with SIGTTOU ignored.
+    WriteTostopIgnored,
+    /// `write` without TOSTOP.
+    Write,
+    /// `tcsetattr` with SIGTTOU caught.
+    SetAttr,
+    /// `TIOCSPGRP` to its own group with SIGTTOU ignored.
+    SetPgrpIgnored,
+}
+
+/// What happened: a caught signal's number, `100 + errno`, or 200 for success.
+const BG_OK: u8 = 200;
+
+/// Runs `what` natively in a background process group and reports the outcome.
+fn native_background(what: Background) -> Option<u8> {
+    let native = Native::open();
+    if matches!(
+        what,
+        Background::WriteTostop | Background::WriteTostopIgnored
+    ) {
+        let t = with(|t| t.c_lflag |= lflag::TOSTOP);
+        native.set_termios(&t);
+    }
+    let mut fds = [0i32; 2];
+    // SAFETY: the children use only async-signal-safe calls and end with _exit.
+    unsafe {
+        assert_eq!(libc::pipe(fds.as_mut_ptr()), 0);
+        let pid = libc::fork();
+        assert!(pid >= 0);
+        if pid == 0 {
+            libc::dup2(fds[1], 100);
+            libc::setsid();
+            if libc::ioctl(native.slave, req::TIOCSCTTY as _, 0) != 0 {
+                libc::_exit(3);
+            }
+            let g = libc::fork();
+            if g == 0 {
+                libc::setpgid(0, 0);
+                let handler = report_and_exit as extern "C" fn(i32) as libc::sighandler_t;
+                let (sig, act) = match what {
+                    Background::Read => (libc::SIGTTIN, handler),
+                    Background::ReadIgnored => (libc::SIGTTIN, libc::SIG_IGN),
+                    Background::WriteTostopIgnored | Background::SetPgrpIgnored => {
+                        (libc::SIGTTOU, libc::SIG_IGN)
+                    }
+                    _ => (libc::SIGTTOU, handler),
+                };
+                libc::signal(sig, act);
+                let mut buf = [0u8; 4];
+                let r = match what {
+                    Background::Read | Background::ReadIgnored => {
+                        libc::read(native.slave, buf.as_mut_ptr().cast(), 4) as i32
+                    }
+                    Background::SetAttr => {
+                        let bytes = Termios2::pty_default().to_guest_bytes();
+                        libc::ioctl(native.slave, req::TCSETS2 as _, bytes.as_ptr())
+                    }
+                    Background::SetPgrpIgnored => {
+                        let me = libc::getpgrp();
+                        libc::ioctl(native.slave, req::TIOCSPGRP as _, &me as *const i32)
+                    }
+                    _ => libc::write(native.slave, b"x".as_ptr().cast(), 1) as i32,
+                };
+                let code = if r < 0 {
+                    100 + *libc::__errno_location() as u8
+                } else {
+                    BG_OK
+                };
+                libc::write(100, (&code as *const u8).cast(), 1);
+                libc::_exit(0);
+            }
+            libc::waitpid(g, std::ptr::null_mut(), 0);
+            libc::_exit(0);
+        }
+        libc::close(fds[1]);
+        let mut pfd = libc::pollfd {
+            fd: fds[0],
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let mut b = 0u8;
+        let got = libc::poll(&mut pfd, 1, 2000) == 1
+            && libc::read(fds[0], (&mut b as *mut u8).cast(), 1) == 1;
+        libc::kill(pid, libc::SIGKILL);
+        libc::waitpid(pid, std::ptr::null_mut(), 0);
+        libc::close(fds[0]);
+        got.then_some(b)
+    }
+}
+
+extern "C" fn report_and_exit(sig: i32) {
+    let b = sig as u8;
+    // SAFETY: write(2) and _exit(2) are async-signal-safe; fd 100 is the report pipe.
+    unsafe {
+        libc::write(100, (&b as *const u8).cast(), 1);
+        libc::_exit(0);
+    }
+}
+
+/// The same situation on the model.
+fn model_background(what: Background) -> u8 {
+    let leader = Caller {
+        pid: 50,
+        pgrp: 50,
+        sid: 50,
+        session_leader: true,
+        ..Caller::default()
+    };
+    let bg = Caller {
+        pid: 51,
+        pgrp: 51,
+        sid: 50,
+        ctty_is_this: true,
+        has_ctty: true,
+        sigttin_ignored: matches!(what, Background::ReadIgnored),
+        sigttou_ignored: matches!(
+            what,
+            Background::WriteTostopIgnored | Background::SetPgrpIgnored
+        ),
+        ..Caller::default()
+    };
+    struct Groups;
+    impl ProcessTable for Groups {
+        fn session_of_pgrp(&self, pgrp: Pid) -> Option<Pid> {
+            matches!(pgrp, 50 | 51).then_some(50)
+        }
+    }
+    let mut pty = PtyPair::new(0);
+    pty.ioctl(End::Master, &leader, &Groups, req::TIOCSPTLCK, &[0; 4])
+        .expect("unlock");
+    pty.open_slave(&leader, false).expect("open");
+    if matches!(
+        what,
+        Background::WriteTostop | Background::WriteTostopIgnored
+    ) {
+        let t = with(|t| t.c_lflag |= lflag::TOSTOP);
+        pty.ioctl(
+            End::Slave,
+            &leader,
+            &Groups,
+            req::TCSETS2,
+            &t.to_guest_bytes(),
+        )
+        .expect("set");
+    }
+    pty.take_events();
+    let mut buf = [0u8; 4];
+    let r = match what {
+        Background::Read | Background::ReadIgnored => pty
+            .slave_read(&bg, &mut buf, Nanos(0), &mut ReadState::new(Nanos(0)), true)
+            .map(|_| ()),
+        Background::SetAttr => pty
+            .ioctl(
+                End::Slave,
+                &bg,
+                &Groups,
+                req::TCSETS2,
+                &Termios2::pty_default().to_guest_bytes(),
+            )
+            .map(|_| ()),
+        Background::SetPgrpIgnored => pty
+            .ioctl(
+                End::Slave,
+                &bg,
+                &Groups,
+                req::TIOCSPGRP,
+                &51i32.to_le_bytes(),
+            )
+            .map(|_| ()),
+        _ => pty.slave_write(&bg, b"x", true).map(|_| ()),
+    };
+    let signals: Vec<i32> = pty
+        .take_events()
+        .into_iter()
+        .filter_map(|e| match e {
+            TtyEvent::Signal {
+                target: SignalTarget::Group(51),
+                signal,
+            } => Some(signal.number()),
+            _ => None,
+        })
+        .collect();
+    match r {
+        Ok(()) => BG_OK,
+        Err(TtyError::Restart) => signals.first().map(|&s| s as u8).unwrap_or(0),
+        Err(e) => 100 + e.errno() as u8,
+    }
+}
+
+#[test]
+fn tty_native_background_job_control() {
+    for what in [
+        Background::Read,
+        Background::ReadIgnored,
+        Background::WriteTostop,
+        Background::WriteTostopIgnored,
+        Background::Write,
+        Background::SetAttr,
+        Background::SetPgrpIgnored,
+    ] {
+        assert_eq!(
+            native_background(what),
+            Some(model_background(what)),
+            "{what:?}"
+        );
+    }
+}

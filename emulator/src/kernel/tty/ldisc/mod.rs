@@ -211,11 +211,17 @@ impl LineDiscipline {
     /// Takes raw input from the other side (a master write). Returns how many bytes were
     /// accepted; fewer than `data.len()` means the input buffers are full.
     pub fn receive(&mut self, data: &[u8]) -> usize {
-        let room = INPUT_FLIP_LIMIT.saturating_sub(self.pending_in.len());
-        let n = room.min(data.len());
-        self.pending_in.extend(&data[..n]);
-        self.process_pending_input();
-        n
+        let mut taken = 0;
+        loop {
+            let room = INPUT_FLIP_LIMIT.saturating_sub(self.pending_in.len());
+            let n = room.min(data.len() - taken);
+            if n == 0 {
+                return taken;
+            }
+            self.pending_in.extend(&data[taken..taken + n]);
+            taken += n;
+            self.process_pending_input();
+        }
     }
 
     /// How many more raw input bytes [`receive`](Self::receive) would accept now.
