@@ -18,6 +18,8 @@ pub mod termios;
 
 #[cfg(all(test, target_os = "linux"))]
 mod native_tests;
+#[cfg(test)]
+mod pty_tests;
 
 pub use ioctl::{IoctlArg, IoctlReply};
 pub use ldisc::{LineDiscipline, ReadState, ReadStatus, Wait, WriteStatus};
