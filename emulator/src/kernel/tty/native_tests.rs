@@ -1423,3 +1423,67 @@ fn tty_native_background_job_control() {
         );
     }
 }
+
+#[test]
+fn tty_native_packet_mode() {
+    let native = Native::open();
+    let mut model = Model::new();
+    let one = 1i32;
+    // SAFETY: TIOCPKT reads one int.
+    let r = unsafe { libc::ioctl(native.master, req::TIOCPKT as _, &one as *const i32) };
+    assert_eq!(r, 0);
+    model
+        .ioctl(End::Master, req::TIOCPKT, &1u32.to_le_bytes())
+        .expect("TIOCPKT");
+    let no_ixon = with(|t| t.c_iflag &= !iflag::IXON);
+    let steps: Vec<(&str, Box<dyn Fn(&Native, &mut Model)>)> = vec![
+        (
+            "slave output",
+            Box::new(|n, m| {
+                Native::write(n.slave, b"hi").expect("w");
+                let _ = m.pty.slave_write(&m.caller, b"hi", true);
+            }),
+        ),
+        (
+            "stop",
+            Box::new(|n, m| {
+                Native::write(n.master, b"\x13").expect("w");
+                let _ = m.pty.master_write(b"\x13", true);
+            }),
+        ),
+        (
+            "start",
+            Box::new(|n, m| {
+                Native::write(n.master, b"\x11").expect("w");
+                let _ = m.pty.master_write(b"\x11", true);
+            }),
+        ),
+        (
+            "flush input",
+            Box::new(|n, m| {
+                // SAFETY: TCFLSH takes an integer.
+                unsafe { libc::ioctl(n.slave, req::TCFLSH as _, 0usize) };
+                let _ = m.ioctl(End::Slave, req::TCFLSH, &0u32.to_le_bytes());
+            }),
+        ),
+        (
+            "ixon off",
+            Box::new(move |n, m| {
+                n.set_termios(&no_ixon);
+                let _ = m.ioctl(End::Slave, req::TCSETS2, &no_ixon.to_guest_bytes());
+            }),
+        ),
+    ];
+    for (name, step) in steps {
+        step(&native, &mut model);
+        std::thread::sleep(Duration::from_millis(5));
+        let n = Native::read(native.master, 100);
+        let mut buf = [0u8; 100];
+        let m = match model.pty.master_read(&mut buf, true) {
+            Ok(ReadStatus::Done(k)) => Ok(buf[..k].to_vec()),
+            Ok(ReadStatus::Wait(_)) => Err(libc::EAGAIN),
+            Err(e) => Err(e.errno()),
+        };
+        assert_eq!(n, m, "{name}");
+    }
+}
