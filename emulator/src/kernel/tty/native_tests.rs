@@ -210,10 +210,18 @@ enum Op {
     MasterFlush(u32),
 }
 
-/// Escapes bytes for readable transcripts.
+/// Escapes bytes for readable transcripts; long runs of one byte are shortened.
 fn show(bytes: &[u8]) -> String {
     let mut s = String::new();
-    for &b in bytes {
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let run = bytes[i..].iter().take_while(|&&c| c == b).count();
+        i += if run > 8 { run } else { 1 };
+        if run > 8 {
+            let _ = write!(s, "{{{}*{run}}}", show(&[b]));
+            continue;
+        }
         match b {
             0x20..=0x7e if b != b'\\' => s.push(b as char),
             _ => {
@@ -885,6 +893,30 @@ fn tty_native_buffer_limits() {
             Op::Read(10),
         ],
     );
+    // A full buffer still obeys ^S/^Q typed behind it (lookahead), once.
+    let t = with(|t| {
+        t.c_lflag &= !(lflag::ICANON | lflag::ECHO);
+        t.c_cc[cc::VMIN] = 0;
+    });
+    check(
+        "lookahead",
+        &t,
+        &[
+            Op::Input(big.clone()),
+            input(b"\x13"),
+            output(b"abc"),
+            Op::Read(5000),
+            output(b"abc"),
+            Op::Read(5000),
+            input(b"\x11"),
+            output(b"def"),
+            Op::Input(big.clone()),
+            input(b"\x13\x11"),
+            output(b"ghi"),
+            Op::Read(5000),
+            Op::Read(5000),
+        ],
+    );
     // Raw mode: at most 4095 bytes are readable at once.
     let t = with(|t| {
         t.c_lflag = 0;
@@ -1424,6 +1456,9 @@ fn tty_native_background_job_control() {
     }
 }
 
+/// One action on both sides in the packet-mode test.
+type PacketStep = Box<dyn Fn(&Native, &mut Model)>;
+
 #[test]
 fn tty_native_packet_mode() {
     let native = Native::open();
@@ -1436,7 +1471,7 @@ fn tty_native_packet_mode() {
         .ioctl(End::Master, req::TIOCPKT, &1u32.to_le_bytes())
         .expect("TIOCPKT");
     let no_ixon = with(|t| t.c_iflag &= !iflag::IXON);
-    let steps: Vec<(&str, Box<dyn Fn(&Native, &mut Model)>)> = vec![
+    let steps: Vec<(&str, PacketStep)> = vec![
         (
             "slave output",
             Box::new(|n, m| {

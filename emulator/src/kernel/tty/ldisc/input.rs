@@ -25,10 +25,43 @@ impl LineDiscipline {
                 break;
             }
             self.pending_in.pop_front();
+            self.lookahead_done = self.lookahead_count > 0;
+            self.lookahead_count = self.lookahead_count.saturating_sub(1);
             self.receive_byte(c);
         }
+        self.lookahead_done = false;
+        self.lookahead_flow_control();
         self.process_echoes();
         self.settle_output();
+    }
+
+    /// With the read buffer full, VSTART/VSTOP in input not yet processed still act
+    /// (Linux `n_tty_lookahead_flow_ctrl`); they are skipped when their turn comes.
+    fn lookahead_flow_control(&mut self) {
+        let t = self.termios;
+        if !t.i(iflag::IXON) {
+            self.lookahead_count = self.pending_in.len();
+            return;
+        }
+        while self.lookahead_count < self.pending_in.len() {
+            let mut c = self.pending_in[self.lookahead_count];
+            self.lookahead_count += 1;
+            if t.i(iflag::ISTRIP) {
+                c &= 0x7f;
+            }
+            if t.i(iflag::IUCLC) && t.l(lflag::IEXTEN) {
+                c = to_lower(c);
+            }
+            if c == cc::VDISABLE {
+                continue;
+            }
+            if c == t.cc(cc::VSTART) {
+                self.start();
+                self.process_echoes();
+            } else if c == t.cc(cc::VSTOP) {
+                self.stop();
+            }
+        }
     }
 
     /// Linux's room rule: one slot stays free; in canonical mode with no complete line
@@ -126,7 +159,9 @@ impl LineDiscipline {
     fn receive_special(&mut self, c: u8) {
         let t = self.termios;
         if t.i(iflag::IXON) && (c == t.cc(cc::VSTART) || c == t.cc(cc::VSTOP)) {
-            if c == t.cc(cc::VSTART) {
+            if self.lookahead_done {
+                // Already acted on by lookahead.
+            } else if c == t.cc(cc::VSTART) {
                 self.start();
                 self.process_echoes();
             } else {

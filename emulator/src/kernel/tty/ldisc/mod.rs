@@ -106,6 +106,10 @@ pub struct LineDiscipline {
     pending_in: VecDeque<u8>,
     /// The previous byte was VLNEXT.
     lnext: bool,
+    /// How many bytes at the front of `pending_in` flow-control lookahead has seen, and
+    /// whether the byte being processed is one of them.
+    lookahead_count: usize,
+    lookahead_done: bool,
     /// In an ECHOPRT `\...` erase sequence.
     erasing: bool,
     echo_ops: VecDeque<EchoOp>,
@@ -144,6 +148,8 @@ impl LineDiscipline {
             canon_head: 0,
             pending_in: VecDeque::new(),
             lnext: false,
+            lookahead_count: 0,
+            lookahead_done: false,
             erasing: false,
             echo_ops: VecDeque::new(),
             column: 0,
@@ -409,6 +415,7 @@ impl LineDiscipline {
     pub fn flush_input(&mut self) {
         self.reset_read_buf();
         self.pending_in.clear();
+        self.lookahead_count = 0;
         self.pkt_status |= packet::FLUSHREAD;
     }
 
@@ -423,6 +430,7 @@ impl LineDiscipline {
     /// Discards raw input not yet processed (a `TCOFLUSH` from the other side).
     pub fn flush_pending_input(&mut self) {
         self.pending_in.clear();
+        self.lookahead_count = 0;
     }
 
     /// `TCOFLUSH` on this side: drops queued output the other side's read buffer has
