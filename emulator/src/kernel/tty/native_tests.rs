@@ -171,18 +171,59 @@ impl Native {
     }
 }
 
+impl Native {
+    /// Closes the slave now (tests run in parallel: a descriptor must never be closed
+    /// twice, or another test's newly opened one goes instead).
+    fn close_slave(&mut self) {
+        // SAFETY: closing a descriptor this value owns, once.
+        unsafe { libc::close(self.slave) };
+        self.slave = -1;
+    }
+
+    /// Closes the master now.
+    fn close_master(&mut self) {
+        // SAFETY: closing a descriptor this value owns, once.
+        unsafe { libc::close(self.master) };
+        self.master = -1;
+    }
+}
+
 impl Drop for Native {
     fn drop(&mut self) {
-        // SAFETY: closing descriptors this value owns.
+        // SAFETY: closing descriptors this value still owns.
         unsafe {
-            libc::close(self.slave);
-            libc::close(self.master);
+            if self.slave >= 0 {
+                libc::close(self.slave);
+            }
+            if self.master >= 0 {
+                libc::close(self.master);
+            }
         }
     }
 }
 
 /// The poll bits a native `poll` for POLLIN|POLLOUT can report.
 const POLL_SEEN: u32 = PollMask::IN | PollMask::OUT | PollMask::ERR | PollMask::HUP;
+
+/// Tests that fork, or that depend on a descriptor really closing, hold this lock: a
+/// child forked by one test would otherwise keep another test's pty open for a moment.
+static FORK_OR_CLOSE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serialize() -> std::sync::MutexGuard<'static, ()> {
+    FORK_OR_CLOSE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// In a freshly forked child: closes every inherited descriptor except `keep`.
+///
+/// # Safety
+/// Only for a child right after `fork`.
+unsafe fn close_others(keep: &[i32]) {
+    for fd in 3..1024 {
+        if !keep.contains(&fd) {
+            libc::close(fd);
+        }
+    }
+}
 
 /// No process groups exist in these tests except the caller's own.
 struct OneGroup(Pid, Pid);
@@ -958,6 +999,7 @@ impl SignalChild {
             assert!(pid >= 0);
             if pid == 0 {
                 libc::dup2(fds[1], 100);
+                close_others(&[100, native.slave]);
                 libc::setsid();
                 if libc::ioctl(native.slave, req::TIOCSCTTY as _, 0) != 0 {
                     libc::_exit(3);
@@ -1015,6 +1057,7 @@ impl Drop for SignalChild {
 
 #[test]
 fn tty_native_signals_reach_foreground_group() {
+    let _serial = serialize();
     let native = Native::open();
     let child = SignalChild::spawn(&native);
     let mut pty = PtyPair::new(0);
@@ -1110,14 +1153,14 @@ impl SignalChild {
 
 #[test]
 fn tty_native_hangup_and_close() {
+    let _serial = serialize();
     // Slave closed: the master drains, then reads EIO and polls HUP.
-    let native = Native::open();
+    let mut native = Native::open();
     let mut model = Model::new();
     Native::write(native.slave, b"bye\n").expect("write");
     let _ = model.pty.slave_write(&model.caller, b"bye\n", true);
     std::thread::sleep(Duration::from_millis(5));
-    // SAFETY: closing the native slave; Drop closes it again harmlessly (EBADF).
-    unsafe { libc::close(native.slave) };
+    native.close_slave();
     model.pty.close_slave();
     let n1 = Native::read(native.master, 100);
     let m1 = model.drain();
@@ -1140,10 +1183,9 @@ fn tty_native_hangup_and_close() {
     );
 
     // Master closed: slave reads return 0, writes EIO.
-    let native = Native::open();
+    let mut native = Native::open();
     let mut model = Model::new();
-    // SAFETY: closing the native master; Drop closes it again harmlessly.
-    unsafe { libc::close(native.master) };
+    native.close_master();
     model.pty.close_master();
     std::thread::sleep(Duration::from_millis(5));
     assert_eq!(Native::read(native.slave, 10), Ok(Vec::new()));
@@ -1263,6 +1305,7 @@ const BG_OK: u8 = 200;
 
 /// Runs `what` natively in a background process group and reports the outcome.
 fn native_background(what: Background) -> Option<u8> {
+    let _serial = serialize();
     let native = Native::open();
     if matches!(
         what,
@@ -1279,6 +1322,7 @@ fn native_background(what: Background) -> Option<u8> {
         assert!(pid >= 0);
         if pid == 0 {
             libc::dup2(fds[1], 100);
+            close_others(&[100, native.slave]);
             libc::setsid();
             if libc::ioctl(native.slave, req::TIOCSCTTY as _, 0) != 0 {
                 libc::_exit(3);
