@@ -1,6 +1,6 @@
 //! Unit tests of the line discipline alone: the waits a read asks for, buffer limits,
 //! and that no input or attribute combination panics. (Byte-for-byte behaviour is
-//! checked against the host's pty in `tty/native_tests.rs`.)
+//! checked against the host's pty in `tty/native_tests/`.)
 
 use super::*;
 use crate::kernel::tty::termios::{cflag, iflag, lflag, oflag, NCCS};

@@ -1,0 +1,159 @@
+//! Defaults, poll masks, counts, timed reads and packet mode against the native pty.
+
+use super::*;
+
+#[test]
+fn tty_native_default_termios_matches() {
+    let native = Native::open();
+    assert_eq!(native.termios(), Termios2::pty_default());
+}
+
+#[test]
+fn tty_native_poll_and_counts() {
+    let t = with(|t| {
+        t.c_lflag &= !lflag::ICANON;
+        t.c_cc[cc::VMIN] = 3;
+    });
+    let native = Native::open();
+    let mut model = Model::new();
+    native.set_termios(&t);
+    model
+        .ioctl(End::Slave, req::TCSETS2, &t.to_guest_bytes())
+        .expect("set");
+    for chunk in [&b"a"[..], b"b", b"c", b"d"] {
+        Native::write(native.master, chunk).expect("write");
+        let _ = model.pty.master_write(chunk, true);
+        native.settle();
+        let mut pfd = libc::pollfd {
+            fd: native.slave,
+            events: libc::POLLIN | libc::POLLOUT,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd.
+        unsafe { libc::poll(&mut pfd, 1, 0) };
+        assert_eq!(
+            pfd.revents as u32,
+            model.pty.poll(End::Slave).0 & POLL_SEEN,
+            "after {chunk:?}"
+        );
+        assert_eq!(
+            Native::int_ioctl(native.slave, req::FIONREAD),
+            Ok(model.inq())
+        );
+    }
+    assert_eq!(
+        Native::int_ioctl(native.slave, req::TIOCOUTQ),
+        model
+            .ioctl(End::Slave, req::TIOCOUTQ, &[])
+            .map(|v| i32::from_le_bytes(v[..4].try_into().expect("4")))
+            .map_err(|e| e.errno())
+    );
+}
+
+#[test]
+fn tty_native_timed_reads() {
+    // VMIN=0, VTIME=1 with nothing to read: native blocks ~100 ms and returns 0; the
+    // model asks to wait until start + 100 ms and then returns 0.
+    let t = with(|t| {
+        t.c_lflag &= !lflag::ICANON;
+        t.c_cc[cc::VMIN] = 0;
+        t.c_cc[cc::VTIME] = 1;
+    });
+    let native = Native::open();
+    native.set_termios(&t);
+    // SAFETY: clearing O_NONBLOCK on our slave descriptor.
+    unsafe { libc::fcntl(native.slave, libc::F_SETFL, libc::O_RDWR) };
+    let start = std::time::Instant::now();
+    assert_eq!(Native::read(native.slave, 10), Ok(Vec::new()));
+    let took = start.elapsed();
+    assert!(took >= Duration::from_millis(80), "{took:?}");
+
+    let mut model = Model::new();
+    model
+        .ioctl(End::Slave, req::TCSETS2, &t.to_guest_bytes())
+        .expect("set");
+    let mut st = ReadState::new(Nanos(1_000));
+    let mut buf = [0u8; 10];
+    let c = model.caller;
+    assert_eq!(
+        model
+            .pty
+            .slave_read(&c, &mut buf, Nanos(1_000), &mut st, false),
+        Ok(ReadStatus::Wait(crate::kernel::tty::Wait::InputOrDeadline(
+            Nanos(100_001_000)
+        )))
+    );
+    assert_eq!(
+        model
+            .pty
+            .slave_read(&c, &mut buf, Nanos(100_001_000), &mut st, false),
+        Ok(ReadStatus::Done(0))
+    );
+}
+
+/// One action on both sides in the packet-mode test.
+type PacketStep = Box<dyn Fn(&Native, &mut Model)>;
+
+#[test]
+fn tty_native_packet_mode() {
+    let native = Native::open();
+    let mut model = Model::new();
+    let one = 1i32;
+    // SAFETY: TIOCPKT reads one int.
+    let r = unsafe { libc::ioctl(native.master, req::TIOCPKT as _, &one as *const i32) };
+    assert_eq!(r, 0);
+    model
+        .ioctl(End::Master, req::TIOCPKT, &1u32.to_le_bytes())
+        .expect("TIOCPKT");
+    let no_ixon = with(|t| t.c_iflag &= !iflag::IXON);
+    let steps: Vec<(&str, PacketStep)> = vec![
+        (
+            "slave output",
+            Box::new(|n, m| {
+                Native::write(n.slave, b"hi").expect("w");
+                let _ = m.pty.slave_write(&m.caller, b"hi", true);
+            }),
+        ),
+        (
+            "stop",
+            Box::new(|n, m| {
+                Native::write(n.master, b"\x13").expect("w");
+                let _ = m.pty.master_write(b"\x13", true);
+            }),
+        ),
+        (
+            "start",
+            Box::new(|n, m| {
+                Native::write(n.master, b"\x11").expect("w");
+                let _ = m.pty.master_write(b"\x11", true);
+            }),
+        ),
+        (
+            "flush input",
+            Box::new(|n, m| {
+                // SAFETY: TCFLSH takes an integer.
+                unsafe { libc::ioctl(n.slave, req::TCFLSH as _, 0usize) };
+                let _ = m.ioctl(End::Slave, req::TCFLSH, &0u32.to_le_bytes());
+            }),
+        ),
+        (
+            "ixon off",
+            Box::new(move |n, m| {
+                n.set_termios(&no_ixon);
+                let _ = m.ioctl(End::Slave, req::TCSETS2, &no_ixon.to_guest_bytes());
+            }),
+        ),
+    ];
+    for (name, step) in steps {
+        step(&native, &mut model);
+        std::thread::sleep(Duration::from_millis(5));
+        let n = Native::read(native.master, 100);
+        let mut buf = [0u8; 100];
+        let m = match model.pty.master_read(&mut buf, true) {
+            Ok(ReadStatus::Done(k)) => Ok(buf[..k].to_vec()),
+            Ok(ReadStatus::Wait(_)) => Err(libc::EAGAIN),
+            Err(e) => Err(e.errno()),
+        };
+        assert_eq!(n, m, "{name}");
+    }
+}
