@@ -253,8 +253,10 @@ pub(super) enum Op {
     Read(usize),
     /// Bytes written to the slave.
     Output(Vec<u8>),
-    /// New attributes.
+    /// New attributes (`TCSETS2`).
     Set(Termios2),
+    /// New attributes after flushing input (`TCSETSF2`).
+    SetFlush(Termios2),
     /// `TCFLSH` on the slave.
     Flush(u32),
     /// `TCFLSH` on the master.
@@ -406,6 +408,14 @@ pub(super) fn run_both(initial: &Termios2, ops: &[Op]) -> (Vec<String>, Vec<Stri
                     .expect("TCSETS2");
                 nt.push(format!("{i}: set"));
                 mt.push(format!("{i}: set"));
+            }
+            Op::SetFlush(t) => {
+                let bytes = t.to_guest_bytes();
+                // SAFETY: TCSETSF2 reads a 44-byte termios2.
+                let r = unsafe { libc::ioctl(native.slave, req::TCSETSF2 as _, bytes.as_ptr()) };
+                let m = model.ioctl(End::Slave, req::TCSETSF2, &bytes);
+                nt.push(format!("{i}: set+flush -> {}", r == 0));
+                mt.push(format!("{i}: set+flush -> {}", m.is_ok()));
             }
             Op::Flush(how) => {
                 // SAFETY: TCFLSH takes an integer argument.

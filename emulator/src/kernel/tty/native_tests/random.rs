@@ -135,7 +135,8 @@ fn tty_native_random_streams() {
                     let n = 1 + rng.below(12) as usize;
                     ops.push(Op::Output(random_bytes(&mut rng, n)));
                 }
-                8 => ops.push(Op::Set(random_termios(&mut rng))),
+                8 if rng.chance(75) => ops.push(Op::Set(random_termios(&mut rng))),
+                8 => ops.push(Op::SetFlush(random_termios(&mut rng))),
                 _ if rng.chance(50) => ops.push(Op::Flush(rng.below(3) as u32)),
                 _ => ops.push(Op::MasterFlush(rng.below(3) as u32)),
             }

@@ -157,3 +157,75 @@ fn tty_native_packet_mode() {
         assert_eq!(n, m, "{name}");
     }
 }
+
+#[test]
+fn tty_native_old_termio_layout() {
+    let native = Native::open();
+    let mut model = Model::new();
+    let t = with(|t| {
+        t.c_lflag &= !lflag::ECHOCTL;
+        t.c_cc[cc::VERASE] = 8;
+    });
+    native.set_termios(&t);
+    model
+        .ioctl(End::Slave, req::TCSETS2, &t.to_guest_bytes())
+        .expect("set");
+    let mut bytes = [0u8; 18];
+    // SAFETY: TCGETA writes an 18-byte struct termio.
+    let r = unsafe { libc::ioctl(native.slave, req::TCGETA as _, bytes.as_mut_ptr()) };
+    assert_eq!(r, 0);
+    let ours = model.ioctl(End::Slave, req::TCGETA, &[]).expect("TCGETA");
+    // The byte after c_cc is padding.
+    assert_eq!(&bytes[..17], &ours[..17]);
+    // TCSETA changes only the low 16 bits and the first 8 control characters.
+    let mut old = super::super::termios::Termio::from_guest_bytes(&ours).expect("termio");
+    old.c_lflag &= !(lflag::ICANON as u16);
+    old.c_cc[cc::VINTR] = 1;
+    let arg = old.to_guest_bytes();
+    // SAFETY: TCSETA reads an 18-byte struct termio.
+    let r = unsafe { libc::ioctl(native.slave, req::TCSETA as _, arg.as_ptr()) };
+    assert_eq!(r, 0);
+    model.ioctl(End::Slave, req::TCSETA, &arg).expect("TCSETA");
+    let ours = model.ioctl(End::Slave, req::TCGETS2, &[]).expect("TCGETS2");
+    assert_eq!(native.termios().to_guest_bytes(), ours);
+}
+
+#[test]
+fn tty_native_vmin_vtime_partial_read() {
+    // VMIN=3, VTIME=2, one byte typed: the read returns it about 200 ms later.
+    let t = with(|t| {
+        t.c_lflag &= !(lflag::ICANON | lflag::ECHO);
+        t.c_cc[cc::VMIN] = 3;
+        t.c_cc[cc::VTIME] = 2;
+    });
+    let native = Native::open();
+    native.set_termios(&t);
+    // SAFETY: clearing O_NONBLOCK on our slave descriptor.
+    unsafe { libc::fcntl(native.slave, libc::F_SETFL, libc::O_RDWR) };
+    Native::write(native.master, b"k").expect("write");
+    let start = std::time::Instant::now();
+    assert_eq!(Native::read(native.slave, 10), Ok(b"k".to_vec()));
+    let took = start.elapsed();
+    assert!(took >= Duration::from_millis(150), "{took:?}");
+
+    let mut model = Model::new();
+    model
+        .ioctl(End::Slave, req::TCSETS2, &t.to_guest_bytes())
+        .expect("set");
+    let c = model.caller;
+    model.pty.master_write(b"k", false).expect("write");
+    let mut st = ReadState::new(Nanos(5));
+    let mut buf = [0u8; 10];
+    assert_eq!(
+        model.pty.slave_read(&c, &mut buf, Nanos(5), &mut st, false),
+        Ok(ReadStatus::Wait(crate::kernel::tty::Wait::InputOrDeadline(
+            Nanos(5 + 200_000_000)
+        )))
+    );
+    assert_eq!(
+        model
+            .pty
+            .slave_read(&c, &mut buf, Nanos(5 + 200_000_000), &mut st, false),
+        Ok(ReadStatus::Done(1))
+    );
+}
