@@ -418,3 +418,118 @@ fn tty_pty_blocking_results_and_wakes() {
     assert_eq!(p.master_read(&mut big_buf, true), Err(TtyError::Io));
     assert!(p.poll(End::Master).has(PollMask::HUP));
 }
+
+#[test]
+fn tty_pty_never_panics() {
+    use super::ioctl::req::*;
+    const REQUESTS: &[u32] = &[
+        TCGETS,
+        TCSETS,
+        TCSETSW,
+        TCSETSF,
+        TCGETA,
+        TCSETA,
+        TCSETAW,
+        TCSETAF,
+        TCSBRK,
+        TCXONC,
+        TCFLSH,
+        TIOCEXCL,
+        TIOCNXCL,
+        TIOCSCTTY,
+        TIOCGPGRP,
+        TIOCSPGRP,
+        TIOCOUTQ,
+        TIOCSTI,
+        TIOCGWINSZ,
+        TIOCSWINSZ,
+        TIOCGSOFTCAR,
+        TIOCSSOFTCAR,
+        FIONREAD,
+        TIOCPKT,
+        TIOCNOTTY,
+        TIOCSETD,
+        TIOCGETD,
+        TCSBRKP,
+        TIOCSBRK,
+        TIOCCBRK,
+        TIOCGSID,
+        TCGETS2,
+        TCSETS2,
+        TCSETSW2,
+        TCSETSF2,
+        TIOCGPTN,
+        TIOCSPTLCK,
+        TIOCGDEV,
+        TIOCSIG,
+        TIOCVHANGUP,
+        TIOCGPKT,
+        TIOCGPTLCK,
+        TIOCGEXCL,
+        TIOCGPTPEER,
+        0,
+        0xffff_ffff,
+    ];
+    let mut s = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        s ^= s >> 12;
+        s ^= s << 25;
+        s ^= s >> 27;
+        s.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    };
+    for _ in 0..200 {
+        let mut p = PtyPair::new(next() as u32);
+        for step in 0..60u64 {
+            let caller = Caller {
+                pid: (next() % 4) as i32,
+                pgrp: (next() % 4) as i32 * 5 + 10,
+                sid: if next() % 2 == 0 { 10 } else { 20 },
+                session_leader: next() % 2 == 0,
+                ctty_is_this: next() % 2 == 0,
+                has_ctty: next() % 2 == 0,
+                sigttin_ignored: next() % 2 == 0,
+                sigttou_ignored: next() % 2 == 0,
+                pgrp_orphaned: next() % 4 == 0,
+                cap_sys_admin: next() % 4 == 0,
+                file_readable: next() % 8 != 0,
+            };
+            let end = if next() % 2 == 0 {
+                End::Master
+            } else {
+                End::Slave
+            };
+            let len = (next() % 64) as usize;
+            let bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+            let mut buf = vec![0u8; len];
+            let now = Nanos(step * 50_000_000);
+            match next() % 10 {
+                0..=3 => {
+                    let r = REQUESTS[(next() % REQUESTS.len() as u64) as usize];
+                    let _ = p.ioctl(end, &caller, &Procs, r, &bytes);
+                }
+                4 => {
+                    let _ = p.write(end, &caller, &bytes, next() % 2 == 0);
+                }
+                5 => {
+                    let mut st = ReadState::new(now);
+                    let _ = p.read(end, &caller, &mut buf, now, &mut st, next() % 2 == 0);
+                }
+                6 => {
+                    let _ = p.open_slave(&caller, next() % 2 == 0);
+                }
+                7 => match next() % 4 {
+                    0 => p.close_slave(),
+                    1 => p.close_master(),
+                    2 => p.disassociate(caller.sid, next() % 2 == 0),
+                    _ => {
+                        let _ = p.reopen_slave();
+                    }
+                },
+                _ => {
+                    let _ = p.poll(end);
+                }
+            }
+            let _ = p.take_events();
+        }
+    }
+}

@@ -116,7 +116,7 @@ impl LineDiscipline {
                         break;
                     }
                     self.out.push_back(0xff);
-                    self.column += 1;
+                    self.column = self.column.wrapping_add(1);
                     space -= 1;
                 }
                 EchoOp::Ctrl(c) => {
@@ -125,7 +125,7 @@ impl LineDiscipline {
                     }
                     self.out.push_back(b'^');
                     self.out.push_back(c ^ 0o100);
-                    self.column += 2;
+                    self.column = self.column.wrapping_add(2);
                     space -= 2;
                 }
                 EchoOp::EraseTab {
@@ -134,7 +134,7 @@ impl LineDiscipline {
                 } => {
                     let mut n = u32::from(num_chars);
                     if !after_tab {
-                        n += self.canon_column;
+                        n = n.wrapping_add(self.canon_column);
                     }
                     let num_bs = 8 - (n & 7) as usize;
                     if num_bs > space {

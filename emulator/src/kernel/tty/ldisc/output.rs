@@ -54,11 +54,11 @@ impl LineDiscipline {
                     if space < spaces {
                         return None;
                     }
-                    self.column += spaces as u32;
+                    self.column = self.column.wrapping_add(spaces as u32);
                     self.out.extend(std::iter::repeat(b' ').take(spaces));
                     return Some(spaces);
                 }
-                self.column += spaces as u32;
+                self.column = self.column.wrapping_add(spaces as u32);
             }
             b'\x08' => self.column = self.column.saturating_sub(1),
             _ => {
@@ -67,7 +67,7 @@ impl LineDiscipline {
                         c = to_upper(c);
                     }
                     if !is_continuation(c, self.utf8()) {
-                        self.column += 1;
+                        self.column = self.column.wrapping_add(1);
                     }
                 }
             }
