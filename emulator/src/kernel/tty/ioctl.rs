@@ -239,7 +239,9 @@ impl PtyPair {
             TIOCOUTQ => Ok(IoctlReply::int(0)),
             TCFLSH => {
                 let how = arg_u32(arg)?;
-                self.check_change(caller, Signal::Ttou)?;
+                if !master {
+                    self.check_change(caller, Signal::Ttou)?;
+                }
                 let (input, output) = match how {
                     TCIFLUSH => (true, false),
                     TCOFLUSH => (false, true),
@@ -265,13 +267,13 @@ impl PtyPair {
             }
             TCXONC => {
                 let how = arg_u32(arg)?;
-                self.check_change(caller, Signal::Ttou)?;
                 if master {
                     return match how {
                         TCOOFF..=TCION => Ok(IoctlReply::ok()),
                         _ => Err(TtyError::Invalid),
                     };
                 }
+                self.check_change(caller, Signal::Ttou)?;
                 match how {
                     TCOOFF => self.ld.tco_stop(),
                     TCOON => self.ld.tco_start(),
@@ -288,7 +290,9 @@ impl PtyPair {
                 Ok(IoctlReply::ok())
             }
             TCSBRK | TCSBRKP => {
-                self.check_change(caller, Signal::Ttou)?;
+                if !master {
+                    self.check_change(caller, Signal::Ttou)?;
+                }
                 Ok(IoctlReply::ok())
             }
             TIOCSBRK | TIOCCBRK => Ok(IoctlReply::ok()),

@@ -21,9 +21,9 @@ mod native_tests;
 #[cfg(test)]
 mod pty_tests;
 
-pub use ioctl::{IoctlArg, IoctlReply};
+pub use ioctl::{ioctl_arg, IoctlArg, IoctlReply};
 pub use ldisc::{LineDiscipline, ReadState, ReadStatus, Wait, WriteStatus};
-pub use pty::{Caller, End, PollMask, ProcessTable, PtyPair, TtyEvent};
+pub use pty::{Caller, End, PollMask, ProcessTable, PtyPair, SignalTarget, TtyEvent};
 pub use termios::{KTermios, Termios, Termios2, Winsize};
 
 /// A guest process, process-group or session id (`pid_t`).
