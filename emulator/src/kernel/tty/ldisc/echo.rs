@@ -26,6 +26,22 @@ pub(super) enum EchoOp {
     MoveBackCol,
 }
 
+/// Linux prints echoes in the middle of an input batch once this many bytes of them
+/// are waiting (`ECHO_COMMIT_WATERMARK`), and again at each further block of this size.
+const ECHO_COMMIT_WATERMARK: usize = 256;
+const ECHO_BLOCK: usize = 256;
+
+impl EchoOp {
+    /// Bytes the operation takes in Linux's echo buffer (the watermark counts these).
+    fn size(self) -> usize {
+        match self {
+            EchoOp::Byte(_) => 1,
+            EchoOp::Byte255 | EchoOp::Ctrl(_) | EchoOp::SetCanonCol | EchoOp::MoveBackCol => 2,
+            EchoOp::EraseTab { .. } => 3,
+        }
+    }
+}
+
 /// Linux's `iscntrl`: C0 controls and DEL (bytes 0x80–0x9f are not controls).
 pub(super) fn is_cntrl(c: u8) -> bool {
     c < 0x20 || c == 0x7f
@@ -62,25 +78,50 @@ pub(super) fn is_continuation(c: u8, utf8: bool) -> bool {
 }
 
 impl LineDiscipline {
+    /// Queues one echo operation.
+    pub(super) fn echo_op(&mut self, op: EchoOp) {
+        self.echo_bytes += op.size();
+        self.echo_ops.push_back(op);
+    }
+
+    /// Drops every queued echo (a signal character's flush).
+    pub(super) fn clear_echoes(&mut self) {
+        self.echo_ops.clear();
+        self.echo_bytes = 0;
+        self.echo_committed = 0;
+    }
+
     /// Queues `c` as Linux's `echo_char`: control characters become `^X` under ECHOCTL
     /// (tab excepted).
     pub(super) fn echo_char(&mut self, c: u8) {
         if c == 0xff {
-            self.echo_ops.push_back(EchoOp::Byte255);
+            self.echo_op(EchoOp::Byte255);
         } else if self.termios.l(lflag::ECHOCTL) && is_cntrl(c) && c != b'\t' {
-            self.echo_ops.push_back(EchoOp::Ctrl(c));
+            self.echo_op(EchoOp::Ctrl(c));
         } else {
-            self.echo_ops.push_back(EchoOp::Byte(c));
+            self.echo_op(EchoOp::Byte(c));
         }
     }
 
     /// Queues `c` as is (Linux's `echo_char_raw`).
     pub(super) fn echo_raw(&mut self, c: u8) {
         if c == 0xff {
-            self.echo_ops.push_back(EchoOp::Byte255);
+            self.echo_op(EchoOp::Byte255);
         } else {
-            self.echo_ops.push_back(EchoOp::Byte(c));
+            self.echo_op(EchoOp::Byte(c));
         }
+    }
+
+    /// Linux's `commit_echoes`, called after each input byte: prints the queued echoes
+    /// early once a block of them has piled up; otherwise they wait for the end of the
+    /// batch.
+    pub(super) fn commit_echoes(&mut self) {
+        let nr = self.echo_bytes;
+        let old = self.echo_committed;
+        if nr < ECHO_COMMIT_WATERMARK || nr % ECHO_BLOCK > old % ECHO_BLOCK {
+            return;
+        }
+        self.process_echoes();
     }
 
     /// Room toward the other side; none while output is stopped.
@@ -150,7 +191,10 @@ impl LineDiscipline {
                 EchoOp::MoveBackCol => self.column = self.column.saturating_sub(1),
             }
             self.echo_ops.pop_front();
+            self.echo_bytes -= op.size();
         }
+        // Whatever is left was committed and waits for room.
+        self.echo_committed = self.echo_bytes;
     }
 
     /// Whether UTF-8 continuation bytes are column-free (IUTF8).

@@ -28,6 +28,7 @@ impl LineDiscipline {
             self.lookahead_done = self.lookahead_count > 0;
             self.lookahead_count = self.lookahead_count.saturating_sub(1);
             self.receive_byte(c);
+            self.commit_echoes();
         }
         self.lookahead_done = false;
         self.lookahead_flow_control();
@@ -145,7 +146,7 @@ impl LineDiscipline {
         if self.termios.l(lflag::ECHO) {
             self.finish_erasing();
             if self.canon_head == self.read_head() {
-                self.echo_ops.push_back(EchoOp::SetCanonCol);
+                self.echo_op(EchoOp::SetCanonCol);
             }
             self.echo_char(c);
         }
@@ -239,7 +240,7 @@ impl LineDiscipline {
             if c == t.cc(cc::VEOL) || (c == t.cc(cc::VEOL2) && iexten) {
                 if echo {
                     if self.canon_head == self.read_head() {
-                        self.echo_ops.push_back(EchoOp::SetCanonCol);
+                        self.echo_op(EchoOp::SetCanonCol);
                     }
                     self.echo_char(c);
                 }
@@ -256,7 +257,7 @@ impl LineDiscipline {
                 self.echo_raw(b'\n');
             } else {
                 if self.canon_head == self.read_head() {
-                    self.echo_ops.push_back(EchoOp::SetCanonCol);
+                    self.echo_op(EchoOp::SetCanonCol);
                 }
                 self.echo_char(c);
             }
@@ -276,7 +277,7 @@ impl LineDiscipline {
     fn receive_signal_char(&mut self, sig: Signal, c: u8) {
         self.raised.push(sig);
         if !self.termios.l(lflag::NOFLSH) {
-            self.echo_ops.clear();
+            self.clear_echoes();
             self.flush_output();
             self.reset_read_buf();
             self.pkt_status |= packet::FLUSHREAD;
@@ -286,6 +287,8 @@ impl LineDiscipline {
         }
         if self.termios.l(lflag::ECHO) {
             self.echo_char(c);
+        } else {
+            self.process_echoes();
         }
     }
 
@@ -376,7 +379,7 @@ impl LineDiscipline {
             self.echo_char(ch);
             for &b in removed.iter().skip(1) {
                 self.echo_raw(b);
-                self.echo_ops.push_back(EchoOp::MoveBackCol);
+                self.echo_op(EchoOp::MoveBackCol);
             }
         } else if kill_type == KillType::Erase && !t.l(lflag::ECHOE) {
             self.echo_char(t.cc(cc::VERASE));
@@ -398,7 +401,7 @@ impl LineDiscipline {
                     num_chars += 1;
                 }
             }
-            self.echo_ops.push_back(EchoOp::EraseTab {
+            self.echo_op(EchoOp::EraseTab {
                 num_chars: (num_chars & 7) as u8,
                 after_tab,
             });

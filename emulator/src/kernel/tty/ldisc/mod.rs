@@ -113,6 +113,10 @@ pub struct LineDiscipline {
     /// In an ECHOPRT `\...` erase sequence.
     erasing: bool,
     echo_ops: VecDeque<EchoOp>,
+    /// Size of the queued echoes in Linux's echo-buffer bytes, and how many of those
+    /// were already committed (printing them ran out of room).
+    echo_bytes: usize,
+    echo_committed: usize,
     /// Output column (shared by echo and output processing) and where the current
     /// canonical line started.
     column: u32,
@@ -152,6 +156,8 @@ impl LineDiscipline {
             lookahead_done: false,
             erasing: false,
             echo_ops: VecDeque::new(),
+            echo_bytes: 0,
+            echo_committed: 0,
             column: 0,
             canon_column: 0,
             stopped: false,

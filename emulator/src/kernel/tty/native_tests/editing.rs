@@ -342,3 +342,25 @@ fn tty_native_buffer_limits() {
         ],
     );
 }
+
+#[test]
+fn tty_native_echo_commit_watermark() {
+    // Linux prints echoes mid-batch once 256 bytes of them accumulate, so a ^S late in
+    // a long burst holds only the rest; ^C then drops what is held.
+    let t = Termios2::pty_default();
+    let mut burst = vec![b'e'; 300];
+    burst.push(0x13);
+    let mut ctl_burst = vec![0x01; 200];
+    ctl_burst.push(0x13);
+    check(
+        "watermark",
+        &t,
+        &[
+            Op::Input(burst),
+            input(b"\x03"),
+            Op::Input(ctl_burst),
+            input(b"\x11"),
+            input(b"\x03"),
+        ],
+    );
+}
