@@ -216,15 +216,7 @@ impl PtyPair {
             TIOCGWINSZ => Ok(IoctlReply::out(self.winsize.to_guest_bytes())),
             TIOCSWINSZ => {
                 let w = Winsize::from_guest_bytes(arg).ok_or(TtyError::Fault)?;
-                if w != self.winsize {
-                    if let Some(pgrp) = self.pgrp {
-                        self.push(TtyEvent::Signal {
-                            target: SignalTarget::Group(pgrp),
-                            signal: Signal::Winch,
-                        });
-                    }
-                    self.winsize = w;
-                }
+                self.resize(w);
                 Ok(IoctlReply::ok())
             }
             FIONREAD => {

@@ -200,6 +200,21 @@ impl PtyPair {
         self.winsize
     }
 
+    /// Sets the window size (`TIOCSWINSZ`, or a frontend resizing its terminal): a
+    /// change sends SIGWINCH to the foreground process group.
+    pub fn resize(&mut self, ws: Winsize) {
+        if ws == self.winsize {
+            return;
+        }
+        self.winsize = ws;
+        if let Some(pgrp) = self.pgrp {
+            self.push(TtyEvent::Signal {
+                target: SignalTarget::Group(pgrp),
+                signal: Signal::Winch,
+            });
+        }
+    }
+
     /// Whether the slave side has been hung up (the master closed).
     pub fn is_hung_up(&self) -> bool {
         self.hung_up

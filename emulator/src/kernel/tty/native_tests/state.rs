@@ -229,3 +229,50 @@ fn tty_native_vmin_vtime_partial_read() {
         Ok(ReadStatus::Done(1))
     );
 }
+
+#[test]
+fn tty_native_flushes_of_queued_output() {
+    // 10000 bytes queued toward the master; then a flush from one side or the other.
+    // Slave TCOFLUSH drops only what the master's read buffer has not taken; master
+    // TCIFLUSH empties what it holds.
+    for (end, how) in [(End::Slave, 1u32), (End::Master, 0u32), (End::Master, 2u32)] {
+        let native = Native::open();
+        let mut model = Model::new();
+        let t = with(|t| {
+            t.c_oflag = 0;
+            t.c_lflag = 0;
+        });
+        native.set_termios(&t);
+        model
+            .ioctl(End::Slave, req::TCSETS2, &t.to_guest_bytes())
+            .expect("set");
+        let data = vec![b'o'; 10_000];
+        let n = Native::write(native.slave, &data).expect("write");
+        let m = model.pty.slave_write(&model.caller, &data, true);
+        assert_eq!(Ok(WriteStatus::Done(n)), m);
+        std::thread::sleep(Duration::from_millis(20));
+        let fd = if end == End::Slave {
+            native.slave
+        } else {
+            native.master
+        };
+        // SAFETY: TCFLSH takes an integer.
+        assert_eq!(
+            unsafe { libc::ioctl(fd, req::TCFLSH as _, how as usize) },
+            0
+        );
+        model
+            .ioctl(end, req::TCFLSH, &how.to_le_bytes())
+            .expect("flush");
+        std::thread::sleep(Duration::from_millis(20));
+        let mut native_total = 0;
+        while let Ok(b) = Native::read(native.master, 100_000) {
+            if b.is_empty() {
+                break;
+            }
+            native_total += b.len();
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(native_total, model.drain().len(), "{end:?} TCFLSH {how}");
+    }
+}
