@@ -333,43 +333,14 @@ impl LineDiscipline {
         let vmin = usize::from(self.termios.cc(cc::VMIN));
         let vtime = u64::from(self.termios.cc(cc::VTIME)) * DECISECOND;
         let avail = self.read_buf.len();
-        let done = if vmin == 0 {
-            if avail > 0 || vtime == 0 {
-                true
-            } else {
-                let deadline = state.started.plus_nanos(vtime);
-                if now >= deadline {
-                    true
-                } else if nonblock {
-                    return Err(TtyError::WouldBlock);
-                } else {
-                    return Ok(ReadStatus::Wait(Wait::InputOrDeadline(deadline)));
-                }
-            }
-        } else if avail >= vmin.min(buf.len()) {
-            true
-        } else if avail == 0 {
-            if nonblock {
+        if nonblock {
+            // Linux returns what is there; with nothing, only VMIN=0 VTIME=0 returns 0.
+            if avail == 0 && (vmin > 0 || vtime > 0) {
                 return Err(TtyError::WouldBlock);
             }
-            return Ok(ReadStatus::Wait(Wait::Input));
-        } else if nonblock {
-            true
-        } else if vtime == 0 {
-            return Ok(ReadStatus::Wait(Wait::Input));
-        } else {
-            if avail != state.seen {
-                state.seen = avail;
-                state.timer_from = now;
-            }
-            let deadline = state.timer_from.plus_nanos(vtime);
-            if now >= deadline {
-                true
-            } else {
-                return Ok(ReadStatus::Wait(Wait::InputOrDeadline(deadline)));
-            }
-        };
-        debug_assert!(done);
+        } else if let Some(wait) = raw_wait(vmin, vtime, avail, buf.len(), now, state) {
+            return Ok(ReadStatus::Wait(wait));
+        }
         let n = avail.min(buf.len());
         for (dst, slot) in buf.iter_mut().zip(self.read_buf.drain(..n)) {
             *dst = slot.byte;
@@ -520,6 +491,39 @@ impl LineDiscipline {
     pub fn input_len(&self) -> usize {
         self.read_buf.len() + self.pending_in.len()
     }
+}
+
+/// Whether a blocking non-canonical read with `avail` bytes buffered must wait, and for
+/// what (Linux `n_tty_read` with VMIN/VTIME; `vtime` in nanoseconds).
+fn raw_wait(
+    vmin: usize,
+    vtime: u64,
+    avail: usize,
+    len: usize,
+    now: Nanos,
+    state: &mut ReadState,
+) -> Option<Wait> {
+    if vmin == 0 {
+        // A timeout for the first byte, counted from the start of the read.
+        if avail > 0 || vtime == 0 {
+            return None;
+        }
+        let deadline = state.started.plus_nanos(vtime);
+        return (now < deadline).then_some(Wait::InputOrDeadline(deadline));
+    }
+    if avail >= vmin.min(len) {
+        return None;
+    }
+    if avail == 0 || vtime == 0 {
+        return Some(Wait::Input);
+    }
+    // An inter-byte timer, restarted whenever more input has arrived.
+    if avail != state.seen {
+        state.seen = avail;
+        state.timer_from = now;
+    }
+    let deadline = state.timer_from.plus_nanos(vtime);
+    (now < deadline).then_some(Wait::InputOrDeadline(deadline))
 }
 
 /// Packet-mode status bits (`TIOCPKT_*`).
