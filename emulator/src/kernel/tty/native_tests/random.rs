@@ -116,6 +116,7 @@ fn tty_native_random_streams() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(60);
+    let mut cut_short = 0;
     for case in 0..cases {
         let mut rng = Rng(seed.wrapping_add(case).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
         let t = random_termios(&mut rng);
@@ -142,6 +143,14 @@ fn tty_native_random_streams() {
             }
         }
         ops.push(Op::Read(200));
-        check(&format!("random case {case} (seed {seed})"), &t, &ops);
+        if check(&format!("random case {case} (seed {seed})"), &t, &ops) {
+            cut_short += 1;
+        }
     }
+    eprintln!("{cut_short} of {cases} random cases ended early at a racy flush");
+    // Racy flushes end a case early; they must stay rare or the test loses its power.
+    assert!(
+        cut_short * 4 <= cases,
+        "{cut_short} of {cases} cases ended at a racy flush"
+    );
 }
