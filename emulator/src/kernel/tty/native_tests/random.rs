@@ -84,6 +84,28 @@ fn random_termios(rng: &mut Rng) -> Termios2 {
     if rng.chance(10) {
         t.c_cc[cc::VEOF] = b'!';
     }
+    if rng.chance(15) {
+        // Shuffle the special characters over a small pool, so that one byte often has
+        // two jobs (or none) and the precedence between them shows.
+        const POOL: &[u8] = b"\x00\x03\x04\x08\x0a\x0d\x11\x13\x15\x16\x17\x1a\x7f;#";
+        for i in [
+            cc::VINTR,
+            cc::VQUIT,
+            cc::VERASE,
+            cc::VKILL,
+            cc::VEOF,
+            cc::VEOL,
+            cc::VEOL2,
+            cc::VSTART,
+            cc::VSTOP,
+            cc::VSUSP,
+            cc::VREPRINT,
+            cc::VWERASE,
+            cc::VLNEXT,
+        ] {
+            t.c_cc[i] = POOL[rng.below(POOL.len() as u64) as usize];
+        }
+    }
     t.c_cc[cc::VMIN] = rng.below(4) as u8;
     t.c_cc[cc::VTIME] = 0;
     t
