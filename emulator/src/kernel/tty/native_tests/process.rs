@@ -32,7 +32,14 @@ impl SignalChild {
                 if libc::ioctl(native.slave, req::TIOCSCTTY as _, 0) != 0 {
                     libc::_exit(3);
                 }
-                for sig in [libc::SIGINT, libc::SIGQUIT, libc::SIGTSTP, libc::SIGWINCH] {
+                for sig in [
+                    libc::SIGINT,
+                    libc::SIGQUIT,
+                    libc::SIGTSTP,
+                    libc::SIGWINCH,
+                    libc::SIGHUP,
+                    libc::SIGCONT,
+                ] {
                     libc::signal(
                         sig,
                         report_signal as extern "C" fn(i32) as libc::sighandler_t,
@@ -443,4 +450,52 @@ fn tty_native_background_job_control() {
             "{what:?}"
         );
     }
+}
+
+#[test]
+fn tty_native_master_close_signals_session_leader() {
+    let _serial = serialize();
+    let mut native = Native::open();
+    let child = SignalChild::spawn(&native);
+    let mut pty = PtyPair::new(0);
+    let leader = Caller {
+        pid: 50,
+        pgrp: 50,
+        sid: 50,
+        session_leader: true,
+        ..Caller::default()
+    };
+    pty.ioctl(
+        End::Master,
+        &leader,
+        &OneGroup(50, 50),
+        req::TIOCSPTLCK,
+        &[0; 4],
+    )
+    .expect("unlock");
+    pty.open_slave(&leader, false).expect("open");
+    pty.take_events();
+    native.close_master();
+    pty.close_master();
+    let mut native_sigs = Vec::new();
+    while let Some(s) = child.next_within(native_sigs.len() < 2) {
+        native_sigs.push(i32::from(s));
+    }
+    let ours: Vec<i32> = pty
+        .take_events()
+        .into_iter()
+        .filter_map(|e| match e {
+            TtyEvent::Signal {
+                target: SignalTarget::Process(50),
+                signal,
+            } => Some(signal.number()),
+            _ => None,
+        })
+        .collect();
+    // Which signals, not the order handlers ran in: that is signal delivery's business
+    // (Linux sends SIGHUP first; the handlers may run the other way round).
+    native_sigs.sort_unstable();
+    let mut ours = ours;
+    ours.sort_unstable();
+    assert_eq!(native_sigs, ours);
 }
