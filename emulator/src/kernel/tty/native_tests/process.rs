@@ -499,3 +499,86 @@ fn tty_native_master_close_signals_session_leader() {
     ours.sort_unstable();
     assert_eq!(native_sigs, ours);
 }
+
+#[test]
+fn tty_native_session_leader_exit_hangs_up_foreground() {
+    let _serial = serialize();
+    let native = Native::open();
+    let mut fds = [0i32; 2];
+    // SAFETY: the children use only async-signal-safe calls and end with _exit.
+    let native_sigs = unsafe {
+        assert_eq!(libc::pipe(fds.as_mut_ptr()), 0);
+        let pid = libc::fork();
+        assert!(pid >= 0);
+        if pid == 0 {
+            libc::dup2(fds[1], 100);
+            close_others(&[100, native.slave]);
+            libc::setsid();
+            if libc::ioctl(native.slave, req::TIOCSCTTY as _, 0) != 0 {
+                libc::_exit(3);
+            }
+            if libc::fork() == 0 {
+                // A member of the foreground group (the leader's own) that stays.
+                for sig in [libc::SIGHUP, libc::SIGCONT] {
+                    libc::signal(
+                        sig,
+                        report_signal as extern "C" fn(i32) as libc::sighandler_t,
+                    );
+                }
+                let ready = 0u8;
+                libc::write(100, (&ready as *const u8).cast(), 1);
+                loop {
+                    libc::pause();
+                }
+            }
+            libc::usleep(100_000);
+            libc::_exit(0);
+        }
+        libc::close(fds[1]);
+        let reporter = SignalChild {
+            pid,
+            report: fds[0],
+        };
+        assert_eq!(reporter.next(), Some(0), "member ready");
+        let mut got = Vec::new();
+        while let Some(s) = reporter.next_within(got.is_empty()) {
+            got.push(i32::from(s));
+        }
+        // The member is in the leader's process group.
+        libc::kill(-pid, libc::SIGKILL);
+        got
+    };
+    let mut pty = PtyPair::new(0);
+    let leader = Caller {
+        pid: 50,
+        pgrp: 50,
+        sid: 50,
+        session_leader: true,
+        ..Caller::default()
+    };
+    pty.ioctl(
+        End::Master,
+        &leader,
+        &OneGroup(50, 50),
+        req::TIOCSPTLCK,
+        &[0; 4],
+    )
+    .expect("unlock");
+    pty.open_slave(&leader, false).expect("open");
+    pty.take_events();
+    pty.disassociate(50, true);
+    let events = pty.take_events();
+    let ours: Vec<i32> = events
+        .iter()
+        .filter_map(|e| match e {
+            TtyEvent::Signal {
+                target: SignalTarget::Group(50),
+                signal,
+            } => Some(signal.number()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(native_sigs, ours);
+    assert!(events.contains(&TtyEvent::CttyDetached { sid: 50 }));
+    assert_eq!(pty.session(), None);
+}
