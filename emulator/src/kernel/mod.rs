@@ -1,7 +1,8 @@
 //! The Linux personality: the part of the emulator that plays the kernel for i386 guest
-//! programs (tasks, system calls, signals, files).
+//! programs (tasks, system calls, signals, files, terminals).
 //!
-//! On this branch it holds only the signal delivery data (`sigframe`); the kernel core
-//! (tasks, syscalls, VFS) lands beside it.
+//! This holds the standalone parts that the kernel core (tasks, syscalls, VFS) builds on:
+//! the exact i386 signal delivery data (`sigframe`) and the terminal layer (`tty`).
 
 pub mod sigframe;
+pub mod tty;
