@@ -1,11 +1,14 @@
 //! `webvm image ...`: checks a published image folder (manifest plus chunks) against the
-//! image it was cut from.
+//! image it was cut from (`verify`), turns an image plus its overlay into a plain image
+//! (`merge`) and discards an overlay (`reset`).
 //!
 //! Reads only inside the folder it is given; chunk names come from the manifest and are
-//! validated as plain relative paths before use.
+//! validated as plain relative paths before use. Merge and reset live in
+//! `frontend_native::storage::image`; this module only parses and reports.
 
 use clap::Subcommand;
 use emulator::block::manifest::{Manifest, ManifestError};
+use frontend_native::storage;
 use sha2::{Digest, Sha256};
 use std::fs;
 use std::io::Read;
@@ -19,6 +22,28 @@ pub enum ImageAction {
     Verify {
         /// A profile folder, e.g. images/default.
         folder: PathBuf,
+    },
+    /// Write the image with its overlay applied (as of the last commit) to a new file.
+    Merge {
+        /// A plain image file or a published image folder.
+        image: PathBuf,
+        /// The overlay file (default: `<image>.overlay`, or `disk.ext2.overlay` in a folder).
+        #[arg(long)]
+        overlay: Option<PathBuf>,
+        /// The plain image to create; must not exist.
+        #[arg(long, short)]
+        output: PathBuf,
+    },
+    /// Discard the overlay: the image reads as published again.
+    Reset {
+        /// A plain image file or a published image folder.
+        image: PathBuf,
+        /// The overlay file (default as for `merge`).
+        #[arg(long)]
+        overlay: Option<PathBuf>,
+        /// Discard it even if it belongs to another image.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -58,6 +83,44 @@ pub fn execute(action: ImageAction) -> ExitCode {
             }
             Err(e) => {
                 eprintln!("webvm: {}: {e}", folder.display());
+                ExitCode::FAILURE
+            }
+        },
+        ImageAction::Merge {
+            image,
+            overlay,
+            output,
+        } => match storage::image::merge(&image, overlay.as_deref(), &output) {
+            Ok(m) => {
+                println!(
+                    "{}: {} bytes, {} blocks from the overlay ({} commits)",
+                    output.display(),
+                    m.bytes,
+                    m.blocks_from_overlay,
+                    m.transactions
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("webvm: merge: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        ImageAction::Reset {
+            image,
+            overlay,
+            force,
+        } => match storage::image::reset(&image, overlay.as_deref(), force) {
+            Ok(true) => {
+                println!("overlay discarded");
+                ExitCode::SUCCESS
+            }
+            Ok(false) => {
+                println!("no overlay to discard");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("webvm: reset: {e}");
                 ExitCode::FAILURE
             }
         },

@@ -34,7 +34,7 @@ enum Command {
         #[arg(trailing_var_arg = true)]
         command: Vec<String>,
     },
-    /// Inspect published images.
+    /// Inspect published images, merge or discard overlays.
     Image {
         #[command(subcommand)]
         action: image_cmd::ImageAction,

@@ -2,7 +2,7 @@
 //! Flags are recorded lazily (see `flags`); the destination is written before the flags
 //! so a faulting store changes nothing.
 
-use super::{load, operand_size, place, read_operand, store, Handler};
+use super::{load, load_for_update, operand_size, place, read_operand, store, Handler};
 use crate::cpu::fault::Step;
 use crate::cpu::flags::FlagOp;
 use crate::cpu::memory::GuestMemory;
@@ -20,7 +20,12 @@ pub(super) fn binary<M: GuestMemory>(
     let size = operand_size(i, 0);
     let dst = place(s, i, 0);
     let b = read_operand(s, m, i, 1, size)?;
-    let a = load(s, m, dst, size)?;
+    let writes = !matches!(h, Handler::Cmp | Handler::Test);
+    let a = if writes {
+        load_for_update(s, m, dst, size)?
+    } else {
+        load(s, m, dst, size)?
+    };
     let (op, result, writes) = match h {
         Handler::Add => (FlagOp::Add, a.wrapping_add(b), true),
         Handler::Adc => {
@@ -69,7 +74,7 @@ pub(super) fn unary<M: GuestMemory>(
 ) -> Step {
     let size = operand_size(i, 0);
     let dst = place(s, i, 0);
-    let a = load(s, m, dst, size)?;
+    let a = load_for_update(s, m, dst, size)?;
     match h {
         Handler::Inc => {
             let r = a.wrapping_add(1);

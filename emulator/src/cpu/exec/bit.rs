@@ -34,6 +34,10 @@ pub(super) fn bit_test<M: GuestMemory>(
     };
     let old = match target {
         Place::Reg(r) => s.reg(r),
+        Place::Mem(a) if h != Handler::Bt => {
+            m.check_write(a, size)?;
+            read_mem(m, a, size)?
+        }
         Place::Mem(a) => read_mem(m, a, size)?,
     };
     let set = old >> bit & 1 != 0;

@@ -3,8 +3,8 @@
 //! xlat salc, and the flag instructions clc stc cmc cld std.
 
 use super::{
-    condition, linear, load, offset, operand_size, place, read_mem, read_operand, segment_base,
-    store, write_mem, Handler, Place,
+    condition, linear, load_for_update, offset, operand_size, place, read_mem, read_operand,
+    segment_base, store, write_mem, Handler, Place,
 };
 use crate::cpu::fault::{FaultKind, Step};
 use crate::cpu::flags::FlagOp;
@@ -74,8 +74,8 @@ pub(super) fn xchg<M: GuestMemory>(s: &mut CpuState, m: &mut M, i: &Instruction)
     let size = operand_size(i, 0);
     let p0 = place(s, i, 0);
     let p1 = place(s, i, 1);
-    let a = load(s, m, p0, size)?;
-    let b = load(s, m, p1, size)?;
+    let a = load_for_update(s, m, p0, size)?;
+    let b = load_for_update(s, m, p1, size)?;
     // Memory first, so a fault leaves the register untouched.
     if let Place::Mem(_) = p1 {
         store(s, m, p1, size, a)?;
@@ -91,7 +91,7 @@ pub(super) fn xadd<M: GuestMemory>(s: &mut CpuState, m: &mut M, i: &Instruction)
     let size = operand_size(i, 0);
     let dst = place(s, i, 0);
     let src = i.op1_register();
-    let a = load(s, m, dst, size)?;
+    let a = load_for_update(s, m, dst, size)?;
     let b = s.reg(src);
     let sum = a.wrapping_add(b);
     if let Place::Mem(_) = dst {
@@ -108,7 +108,7 @@ pub(super) fn xadd<M: GuestMemory>(s: &mut CpuState, m: &mut M, i: &Instruction)
 pub(super) fn cmpxchg<M: GuestMemory>(s: &mut CpuState, m: &mut M, i: &Instruction) -> Step {
     let size = operand_size(i, 0);
     let dst = place(s, i, 0);
-    let old = load(s, m, dst, size)?;
+    let old = load_for_update(s, m, dst, size)?;
     let acc = s.gpr[EAX] & size_mask(size);
     let equal = acc == old;
     match dst {
@@ -138,6 +138,7 @@ pub(super) fn cmpxchg8b<M: GuestMemory>(s: &mut CpuState, m: &mut M, i: &Instruc
         return Err(FaultKind::InvalidOpcode.into());
     }
     let a = linear(s, i);
+    m.check_write(a, 8)?;
     let old = m.read_u64(a)?;
     let expected = (s.gpr[EDX] as u64) << 32 | s.gpr[EAX] as u64;
     if old == expected {

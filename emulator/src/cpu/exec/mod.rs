@@ -535,6 +535,25 @@ pub(crate) fn load<M: GuestMemory>(
     }
 }
 
+/// Reads a destination that will be written back. For memory the write permission is
+/// checked first, so a fault reports a write access, as a read-modify-write does on
+/// hardware.
+#[inline(always)]
+pub(crate) fn load_for_update<M: GuestMemory>(
+    s: &CpuState,
+    m: &mut M,
+    p: Place,
+    size: u32,
+) -> Result<u32, MemFault> {
+    match p {
+        Place::Reg(r) => Ok(s.reg(r)),
+        Place::Mem(a) => {
+            m.check_write(a, size)?;
+            read_mem(m, a, size)
+        }
+    }
+}
+
 #[inline(always)]
 pub(crate) fn store<M: GuestMemory>(
     s: &mut CpuState,

@@ -3,7 +3,7 @@
 //! Flags the SDM leaves undefined (AF, OF for counts other than 1) get the values the
 //! formulas below give; the differential harness masks them.
 
-use super::{load, operand_size, place, read_operand, store, Handler};
+use super::{load_for_update, operand_size, place, read_operand, store, Handler};
 use crate::cpu::fault::Step;
 use crate::cpu::flags::zsp;
 use crate::cpu::memory::GuestMemory;
@@ -37,7 +37,7 @@ pub(super) fn shift<M: GuestMemory>(
     let sign = sign_bit(size);
     let dst = place(s, i, 0);
     let count = count_operand(s, m, i, 1)?;
-    let a = load(s, m, dst, size)? & mask;
+    let a = load_for_update(s, m, dst, size)? & mask;
     if count == 0 {
         return Ok(());
     }
@@ -135,7 +135,7 @@ pub(super) fn double_shift<M: GuestMemory>(
     let dst = place(s, i, 0);
     let src = s.reg(i.op1_register()) & mask;
     let count = count_operand(s, m, i, 2)?;
-    let a = load(s, m, dst, size)? & mask;
+    let a = load_for_update(s, m, dst, size)? & mask;
     if count == 0 {
         return Ok(());
     }
@@ -143,7 +143,7 @@ pub(super) fn double_shift<M: GuestMemory>(
     let (r, cf) = if h == Handler::Shld {
         let pair = ((a as u64) << bits) | src as u64;
         let r = ((pair << count) >> bits) as u32 & mask;
-        let cf = ((pair << count) >> (2 * bits)) as u32 & 1;
+        let cf = ((((a as u64) << count) >> bits) & 1) as u32;
         (r, cf)
     } else {
         let pair = ((src as u64) << bits) | a as u64;

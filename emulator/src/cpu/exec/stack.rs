@@ -61,7 +61,8 @@ pub(super) fn pusha<M: GuestMemory>(s: &mut CpuState, m: &mut M, i: &Instruction
     let size = if stack_size(i) == 16 { 2 } else { 4 };
     let esp = s.gpr[ESP];
     let bottom = esp.wrapping_sub(8 * size);
-    m.check_write(GuestAddr(bottom), 8 * size)?;
+    // Pushes happen in order: a fault keeps the stores before it (as the hardware does)
+    // but leaves esp unchanged.
     for (n, &v) in s.gpr.iter().enumerate() {
         let a = esp.wrapping_sub((n as u32 + 1) * size);
         write_mem(m, GuestAddr(a), size, v)?; // gpr[ESP] still holds the original esp
