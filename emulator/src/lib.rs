@@ -10,5 +10,6 @@
 pub mod block;
 pub mod cpu;
 pub mod fs;
+pub mod kernel;
 pub mod loader;
 pub mod mm;
