@@ -347,7 +347,20 @@ impl Kernel {
             }
         };
         if self.options.strace {
-            let line = format!("[{}] fault {kind} at eip {eip:#x}", task.tid);
+            let mut bytes = [0u8; 8];
+            {
+                let mut mm = task.mm.borrow_mut();
+                let mut mem = UserMem {
+                    mm: &mut mm,
+                    frames: &mut self.frames,
+                };
+                let _ = mem.read(eip, &mut bytes);
+            }
+            let line = format!(
+                "[{}] fault {kind} at eip {eip:#x} (bytes {})",
+                task.tid,
+                bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
+            );
             self.log(&line);
         }
         let action = task.sighand.borrow()[sig as usize];
