@@ -7,7 +7,6 @@
 //! An access is all-or-nothing: a multi-byte write that would fault on its second page
 //! writes nothing.
 
-use std::collections::HashMap;
 use thiserror::Error;
 
 /// A 32-bit guest linear address.
@@ -109,12 +108,25 @@ struct Page {
     holds_code: bool,
 }
 
+/// Pages per second-level table of [`PagedMemory`].
+const TABLE_PAGES: usize = 1024;
+
 /// A sparse guest address space of 4 KiB pages with protections, for tests and benches.
-#[derive(Default)]
+/// A two-level table (1024 x 1024 pages) keeps lookups cheap and empty spaces small.
 pub struct PagedMemory {
-    pages: HashMap<u32, Page>,
+    tables: Vec<Option<Box<[Option<Page>]>>>,
     code_epoch: u64,
     written_code_pages: Vec<u32>,
+}
+
+impl Default for PagedMemory {
+    fn default() -> Self {
+        PagedMemory {
+            tables: (0..TABLE_PAGES).map(|_| None).collect(),
+            code_epoch: 0,
+            written_code_pages: Vec::new(),
+        }
+    }
 }
 
 impl PagedMemory {
@@ -122,17 +134,37 @@ impl PagedMemory {
         Self::default()
     }
 
-    /// Maps zeroed pages covering `[addr, addr + len)` with `protection`.
+    #[inline(always)]
+    fn page(&self, page: u32) -> Option<&Page> {
+        let table = self.tables[(page as usize >> 10) & (TABLE_PAGES - 1)].as_ref()?;
+        table[page as usize & (TABLE_PAGES - 1)].as_ref()
+    }
+
+    #[inline(always)]
+    fn page_mut(&mut self, page: u32) -> Option<&mut Page> {
+        let table = self.tables[(page as usize >> 10) & (TABLE_PAGES - 1)].as_mut()?;
+        table[page as usize & (TABLE_PAGES - 1)].as_mut()
+    }
+
+    /// Maps zeroed pages covering `[addr, addr + len)` with `protection` (pages already
+    /// mapped keep their bytes and take the new protection).
     pub fn map(&mut self, addr: GuestAddr, len: u32, protection: Protection) {
         let first = addr.page();
         let last = addr.0.wrapping_add(len.max(1) - 1) >> PAGE_SHIFT;
         for page in first..=last {
-            self.pages.entry(page).or_insert_with(|| Page {
-                bytes: Box::new([0; PAGE_SIZE as usize]),
-                protection,
-                holds_code: false,
-            });
-            self.pages.get_mut(&page).unwrap().protection = protection;
+            let table = self.tables[page as usize >> 10]
+                .get_or_insert_with(|| (0..TABLE_PAGES).map(|_| None).collect());
+            let slot = &mut table[page as usize & (TABLE_PAGES - 1)];
+            match slot {
+                Some(p) => p.protection = protection,
+                None => {
+                    *slot = Some(Page {
+                        bytes: Box::new([0; PAGE_SIZE as usize]),
+                        protection,
+                        holds_code: false,
+                    })
+                }
+            }
         }
     }
 
@@ -140,7 +172,7 @@ impl PagedMemory {
     pub fn load(&mut self, addr: GuestAddr, data: &[u8]) -> Result<(), MemFault> {
         for (i, &b) in data.iter().enumerate() {
             let a = addr.offset(i as u32);
-            let page = self.pages.get_mut(&a.page()).ok_or(MemFault {
+            let page = self.page_mut(a.page()).ok_or(MemFault {
                 addr: a,
                 access: Access::Write,
             })?;
@@ -151,58 +183,90 @@ impl PagedMemory {
 
     /// The bytes of the page containing `addr`, if mapped.
     pub fn page_bytes(&self, addr: GuestAddr) -> Option<&[u8; PAGE_SIZE as usize]> {
-        self.pages.get(&addr.page()).map(|p| &*p.bytes)
+        self.page(addr.page()).map(|p| &*p.bytes)
+    }
+
+    fn allowed(&self, page: u32, access: Access) -> bool {
+        match self.page(page) {
+            Some(p) => match access {
+                Access::Read => p.protection.read,
+                Access::Write => p.protection.write,
+                Access::Execute => p.protection.execute,
+            },
+            None => false,
+        }
     }
 
     fn check(&self, addr: GuestAddr, len: u32, access: Access) -> Result<(), MemFault> {
         let last = addr.offset(len - 1);
-        for a in [addr, last] {
-            let ok = match self.pages.get(&a.page()) {
-                Some(p) => match access {
-                    Access::Read => p.protection.read,
-                    Access::Write => p.protection.write,
-                    Access::Execute => p.protection.execute,
-                },
-                None => false,
-            };
-            if !ok {
-                let first_bad = if a == addr {
-                    addr
-                } else {
-                    GuestAddr(last.0 & !(PAGE_SIZE - 1))
-                };
-                return Err(MemFault {
-                    addr: first_bad,
-                    access,
-                });
-            }
+        if !self.allowed(addr.page(), access) {
+            return Err(MemFault { addr, access });
+        }
+        if last.page() != addr.page() && !self.allowed(last.page(), access) {
+            return Err(MemFault {
+                addr: GuestAddr(last.0 & !(PAGE_SIZE - 1)),
+                access,
+            });
         }
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_bytes<const N: usize>(&mut self, addr: GuestAddr) -> Result<[u8; N], MemFault> {
+        let off = (addr.0 & (PAGE_SIZE - 1)) as usize;
+        if off + N <= PAGE_SIZE as usize {
+            if let Some(p) = self.page(addr.page()) {
+                if p.protection.read {
+                    return Ok(p.bytes[off..off + N].try_into().expect("length N"));
+                }
+            }
+            return Err(MemFault {
+                addr,
+                access: Access::Read,
+            });
+        }
         self.check(addr, N as u32, Access::Read)?;
         let mut out = [0u8; N];
         for (i, o) in out.iter_mut().enumerate() {
             let a = addr.offset(i as u32);
-            *o = self.pages[&a.page()].bytes[(a.0 & (PAGE_SIZE - 1)) as usize];
+            *o = self.page(a.page()).expect("checked").bytes[(a.0 & (PAGE_SIZE - 1)) as usize];
         }
         Ok(out)
     }
 
-    #[inline]
+    #[inline(always)]
     fn write_bytes(&mut self, addr: GuestAddr, data: &[u8]) -> Result<(), MemFault> {
+        let off = (addr.0 & (PAGE_SIZE - 1)) as usize;
+        if off + data.len() <= PAGE_SIZE as usize {
+            let page_no = addr.page();
+            match self.page_mut(page_no) {
+                Some(p) if p.protection.write => {
+                    p.bytes[off..off + data.len()].copy_from_slice(data);
+                    if p.holds_code {
+                        p.holds_code = false;
+                        self.code_epoch += 1;
+                        self.written_code_pages.push(page_no);
+                    }
+                    return Ok(());
+                }
+                _ => {
+                    return Err(MemFault {
+                        addr,
+                        access: Access::Write,
+                    })
+                }
+            }
+        }
         self.check(addr, data.len() as u32, Access::Write)?;
         for (i, &b) in data.iter().enumerate() {
             let a = addr.offset(i as u32);
-            let page = self.pages.get_mut(&a.page()).expect("checked above");
+            let page = self.page_mut(a.page()).expect("checked above");
+            page.bytes[(a.0 & (PAGE_SIZE - 1)) as usize] = b;
             if page.holds_code {
                 page.holds_code = false;
                 self.code_epoch += 1;
                 self.written_code_pages.push(a.page());
             }
-            page.bytes[(a.0 & (PAGE_SIZE - 1)) as usize] = b;
         }
         Ok(())
     }
@@ -240,7 +304,7 @@ impl GuestMemory for PagedMemory {
         let mut n = 0;
         while n < buf.len() {
             let a = addr.offset(n as u32);
-            match self.pages.get(&a.page()) {
+            match self.page(a.page()) {
                 Some(p) if p.protection.execute => {
                     let off = (a.0 & (PAGE_SIZE - 1)) as usize;
                     let take = (PAGE_SIZE as usize - off).min(buf.len() - n);
@@ -259,7 +323,7 @@ impl GuestMemory for PagedMemory {
         Ok(n)
     }
     fn mark_code_page(&mut self, page: u32) {
-        if let Some(p) = self.pages.get_mut(&page) {
+        if let Some(p) = self.page_mut(page) {
             p.holds_code = true;
         }
     }

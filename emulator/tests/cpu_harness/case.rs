@@ -6,9 +6,13 @@ pub const DATA: u32 = 0x2000_0000;
 pub const RO_PAGE: u32 = DATA + PAGE;
 pub const RO_SEED: u32 = 0x5eed_0001;
 pub const PAGE: u32 = 4096;
+/// Segment bases the runner gives the guest's fs and gs (see runner.c).
+pub const FS_BASE: u32 = DATA + 0x400;
+pub const GS_BASE: u32 = DATA - 0x200;
 
 pub const SIGILL: u32 = 4;
 pub const SIGTRAP: u32 = 5;
+pub const SIGBUS: u32 = 7;
 pub const SIGFPE: u32 = 8;
 pub const SIGSEGV: u32 = 11;
 
@@ -72,7 +76,7 @@ pub fn fill_page(seed: u32) -> Vec<u8> {
 pub fn page_hash(page: &[u8]) -> u64 {
     let mut h = 0xcbf2_9ce4_8422_2325u64;
     for w in page.chunks_exact(4) {
-        h = (h ^ u32::from_le_bytes(w.try_into().unwrap()) as u64).wrapping_mul(0x1_0000_0001b3);
+        h = (h ^ u32::from_le_bytes(w.try_into().unwrap()) as u64).wrapping_mul(0x0100_0000_01b3);
     }
     h
 }

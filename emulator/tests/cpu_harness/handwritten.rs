@@ -358,5 +358,86 @@ pub fn cases() -> Vec<Labeled> {
             }
         }
     }
+    // fs/gs overrides: the runner gives the guest TLS descriptors with known bases.
+    let segmented: [(&str, &[u8]); 9] = [
+        ("mov eax,fs:[0x10]", &[0x64, 0xa1, 0x10, 0, 0, 0]),
+        ("mov eax,gs:[0x204]", &[0x65, 0xa1, 0x04, 0x02, 0, 0]),
+        ("mov gs:[ebx],eax", &[0x65, 0x89, 0x03]),
+        ("add fs:[ebx],eax", &[0x64, 0x01, 0x03]),
+        ("push gs", &[0x0f, 0xa8]),
+        ("mov eax,gs", &[0x8c, 0xe8]),
+        ("mov eax,fs", &[0x8c, 0xe0]),
+        ("fs rep movsb", &[0x64, 0xf3, 0xa4]),
+        ("gs xlat", &[0x65, 0xd7]),
+    ];
+    for (name, bytes) in segmented {
+        for ebx in [
+            0u32,
+            0x200,
+            0xbfc,
+            0xffc,
+            0x1_0000,
+            0xffff_fe00,
+            0xffff_fffd,
+            0xffff_ffff,
+        ] {
+            let regs = [0x1234_5678, 8, 0, ebx, 0, 0, ebx, DATA + 0x100];
+            v.push(Labeled {
+                label: format!("{name} ebx={ebx:#x}"),
+                case: case(bytes, regs, 0),
+            });
+        }
+    }
+    // Offsets that run past the 4 GiB segment limit: #GP, or #SS through ss.
+    for off in [0xffff_fffcu32, 0xffff_fffd, 0xffff_ffff] {
+        let esp = DATA + 0x800;
+        let regs = [0, 0, 0, off, esp, off, 0, 0];
+        let wraps: [(&str, &[u8]); 4] = [
+            ("mov eax,[ebx]", &[0x8b, 0x03]),
+            ("mov eax,[ebp]", &[0x8b, 0x45, 0x00]),
+            ("add [ebx],ax", &[0x66, 0x01, 0x03]),
+            ("mov eax,[esp+ebx+4]", &[0x8b, 0x44, 0x1c, 0x04]),
+        ];
+        for (name, bytes) in wraps {
+            v.push(Labeled {
+                label: format!("{name} offset={off:#x}"),
+                case: case(bytes, regs, 0),
+            });
+        }
+    }
+    // Privileged instructions: #GP in user mode (in/out too, with IOPL 0).
+    let privileged: [(&str, &[u8]); 24] = [
+        ("in al,0x60", &[0xe4, 0x60]),
+        ("in eax,dx", &[0xed]),
+        ("out 0x80,al", &[0xe6, 0x80]),
+        ("out dx,al", &[0xee]),
+        ("insb", &[0x6c]),
+        ("insd", &[0x6d]),
+        ("outsb", &[0x6e]),
+        ("outsw", &[0x66, 0x6f]),
+        ("clts", &[0x0f, 0x06]),
+        ("invd", &[0x0f, 0x08]),
+        ("wbinvd", &[0x0f, 0x09]),
+        ("invlpg [eax]", &[0x0f, 0x01, 0x38]),
+        ("lgdt [eax]", &[0x0f, 0x01, 0x10]),
+        ("lidt [eax]", &[0x0f, 0x01, 0x18]),
+        ("lldt ax", &[0x0f, 0x00, 0xd0]),
+        ("ltr ax", &[0x0f, 0x00, 0xd8]),
+        ("lmsw ax", &[0x0f, 0x01, 0xf0]),
+        ("rdmsr", &[0x0f, 0x32]),
+        ("wrmsr", &[0x0f, 0x30]),
+        ("sti", &[0xfb]),
+        ("cli", &[0xfa]),
+        ("pause", &[0xf3, 0x90]),
+        ("insw", &[0x66, 0x6d]),
+        ("outsd", &[0x6f]),
+    ];
+    for (name, bytes) in privileged {
+        let regs = [CODE + 0x40, 0, 0x60, DATA, 0, 0, DATA + 0x10, DATA + 0x20];
+        v.push(Labeled {
+            label: name.to_string(),
+            case: case(bytes, regs, 0),
+        });
+    }
     v
 }

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <ucontext.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define CODE 0x10000000u
@@ -28,6 +29,7 @@
 #define RO_PAGE (DATA + 4096u)
 #define RO_SEED 0x5eed0001u
 #define DUMP_PAGE 1u
+#define WITH_FXSAVE 2u /* an FXSAVE image follows the case; the one after it is returned */
 
 struct case_in {
     uint8_t code[16];
@@ -41,8 +43,17 @@ struct case_out {
 };
 struct hello {
     uint32_t magic;
-    uint32_t selectors[6]; /* es cs ss ds fs gs */
+    uint32_t selectors[6]; /* es cs ss ds fs gs, as the guest code sees them */
     uint32_t reserved;
+};
+
+/* Bases of the fs and gs segments the guest code runs with (TLS descriptors). */
+#define GUEST_FS_BASE (DATA + 0x400u)
+#define GUEST_GS_BASE (DATA - 0x200u)
+
+struct user_desc_i386 {
+    uint32_t entry_number, base_addr, limit;
+    uint32_t flags; /* seg_32bit:1 contents:2 read_exec_only:1 limit_in_pages:1 seg_not_present:1 useable:1 */
 };
 
 _Static_assert(sizeof(struct case_in) == 64, "case_in layout");
@@ -51,9 +62,13 @@ _Static_assert(sizeof(struct case_out) == 64, "case_out layout");
 uint32_t guest_regs[8];
 uint32_t guest_eflags;
 uint32_t guest_entry = CODE;
+uint16_t guest_gs;
+uint16_t runner_gs;
 static sigjmp_buf resume;
 static struct case_out result;
 static uint8_t fx_default[512] __attribute__((aligned(16)));
+static uint8_t fx_case[512] __attribute__((aligned(16)));
+static uint8_t fx_after[512];
 static uint8_t alt_stack[1 << 16];
 
 void enter_guest(void);
@@ -71,6 +86,7 @@ __asm__(
     "  movl guest_regs+20, %ebp\n"
     "  movl guest_regs+24, %esi\n"
     "  movl guest_regs+28, %edi\n"
+    "  movw guest_gs, %gs\n"
     "  jmp *guest_entry\n");
 
 /* Same generator as the Rust side (xorshift32). */
@@ -95,6 +111,8 @@ static uint64_t page_hash(const uint8_t *page) {
 }
 
 static void on_signal(int sig, siginfo_t *si, void *ctx) {
+    /* Back to the C library's thread pointer before anything may use it. */
+    __asm__ volatile("movw %0, %%gs" ::"m"(runner_gs));
     greg_t *g = ((ucontext_t *)ctx)->uc_mcontext.gregs;
     result.regs[0] = g[REG_EAX];
     result.regs[1] = g[REG_ECX];
@@ -110,6 +128,10 @@ static void on_signal(int sig, siginfo_t *si, void *ctx) {
     result.trapno = g[REG_TRAPNO];
     result.err = g[REG_ERR];
     result.addr = (uint32_t)(uintptr_t)si->si_addr;
+    /* The i386 signal frame's _fpstate holds the FXSAVE image after its 112-byte legacy
+       header (fpregs is null if the task never touched the FPU). */
+    uint8_t *fp = (uint8_t *)((ucontext_t *)ctx)->uc_mcontext.fpregs;
+    if (fp) memcpy(fx_after, fp + 112, sizeof fx_after);
     siglongjmp(resume, 1);
 }
 
@@ -169,6 +191,19 @@ int main(void) {
 
     __asm__ volatile("fninit\n fxsave %0" : "=m"(fx_default));
 
+    /* fs and gs for the guest: two fresh TLS descriptors (glibc keeps its own in gs). */
+    uint16_t selectors[2];
+    uint32_t bases[2] = {GUEST_FS_BASE, GUEST_GS_BASE};
+    for (int n = 0; n < 2; n++) {
+        struct user_desc_i386 d = {.entry_number = (uint32_t)-1, .base_addr = bases[n], .limit = 0xfffff,
+                                   .flags = 1u | 1u << 4 | 1u << 6};
+        if (syscall(243 /* set_thread_area */, &d)) die("set_thread_area");
+        selectors[n] = (uint16_t)(d.entry_number << 3 | 3);
+    }
+    __asm__ volatile("movw %0, %%fs" ::"r"(selectors[0]));
+    guest_gs = selectors[1];
+    __asm__ volatile("movw %%gs, %0" : "=r"(runner_gs));
+
     struct hello h = {.magic = 0x57564d31};
     uint16_t sel;
     __asm__("mov %%es, %0" : "=r"(sel)); h.selectors[0] = sel;
@@ -176,7 +211,7 @@ int main(void) {
     __asm__("mov %%ss, %0" : "=r"(sel)); h.selectors[2] = sel;
     __asm__("mov %%ds, %0" : "=r"(sel)); h.selectors[3] = sel;
     __asm__("mov %%fs, %0" : "=r"(sel)); h.selectors[4] = sel;
-    __asm__("mov %%gs, %0" : "=r"(sel)); h.selectors[5] = sel;
+    h.selectors[5] = guest_gs;
     write_full(&h, sizeof h);
 
     static struct case_in cases[4096];
@@ -186,6 +221,8 @@ int main(void) {
         if (!read_full(&count, 4)) return 0;
         if (count > 4096) die("batch too large");
         if (!read_full(cases, count * sizeof cases[0])) die("short batch");
+        int with_fx = count == 1 && (cases[0].flags & WITH_FXSAVE);
+        if (with_fx && !read_full(fx_case, sizeof fx_case)) die("short fxsave image");
         alarm(20); /* a runaway case kills the runner; the test reports the batch */
         for (uint32_t n = 0; n < count; n++) {
             struct case_in *c = &cases[n];
@@ -193,7 +230,10 @@ int main(void) {
             fill(data, c->mem_seed);
             memcpy(guest_regs, c->regs, sizeof guest_regs);
             guest_eflags = c->eflags;
-            __asm__ volatile("fxrstor %0" ::"m"(fx_default));
+            if (with_fx)
+                __asm__ volatile("fxrstor %0" ::"m"(fx_case));
+            else
+                __asm__ volatile("fxrstor %0" ::"m"(fx_default));
             if (sigsetjmp(resume, 0) == 0) enter_guest();
             __asm__ volatile("cld");
             result.hash_lo = (uint32_t)page_hash(data);
@@ -203,9 +243,13 @@ int main(void) {
                 write_full(&outs[n], sizeof outs[n]);
                 write_full(data, 4096);
             }
+            if (with_fx) {
+                if (!(c->flags & DUMP_PAGE)) write_full(&outs[n], sizeof outs[n]);
+                write_full(fx_after, sizeof fx_after);
+            }
         }
         /* Dump requests are answered inline; ordinary batches in one write. */
-        if (count && !(cases[0].flags & DUMP_PAGE)) write_full(outs, count * sizeof outs[0]);
+        if (count && !(cases[0].flags & (DUMP_PAGE | WITH_FXSAVE))) write_full(outs, count * sizeof outs[0]);
         memset(code_rw, 0xcc, 16);
     }
 }

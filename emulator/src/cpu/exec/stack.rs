@@ -43,7 +43,7 @@ pub(super) fn pop<M: GuestMemory>(s: &mut CpuState, m: &mut M, i: &Instruction) 
         OpKind::Memory => {
             // The address is computed with esp already incremented.
             s.gpr[ESP] = new_esp;
-            let a = linear(s, i);
+            let a = linear(s, i)?;
             if let Err(f) = write_mem(m, a, size, v) {
                 s.gpr[ESP] = esp;
                 return Err(f.into());
@@ -74,11 +74,12 @@ pub(super) fn pusha<M: GuestMemory>(s: &mut CpuState, m: &mut M, i: &Instruction
 pub(super) fn popa<M: GuestMemory>(s: &mut CpuState, m: &mut M, i: &Instruction) -> Step {
     let size = if stack_size(i) == 16 { 2 } else { 4 };
     let esp = s.gpr[ESP];
-    let mut values = [0u32; 8];
-    for (n, v) in values.iter_mut().enumerate() {
-        *v = read_mem(m, GuestAddr(esp.wrapping_add((7 - n as u32) * size)), size)?;
-    }
-    for (n, &v) in values.iter().enumerate() {
+    // Registers load one at a time in address order (edi first). A fault part-way keeps
+    // the ones already loaded and leaves esp unchanged: that is what the host CPU
+    // (AMD Zen) does, and the differential tests hold us to it.
+    for k in 0..8u32 {
+        let v = read_mem(m, GuestAddr(esp.wrapping_add(k * size)), size)?;
+        let n = 7 - k as usize;
         if n != ESP {
             s.set_gpr_sized(n, size, v);
         }
@@ -127,6 +128,9 @@ pub(super) fn enter<M: GuestMemory>(s: &mut CpuState, m: &mut M, i: &Instruction
         write_mem(m, GuestAddr(esp), size, frame)?;
     }
     esp = esp.wrapping_sub(alloc);
+    // The processor ends by probing the new stack top for writability (a read-modify-write
+    // access that stores nothing); a fault there keeps the frame already written.
+    m.check_write(GuestAddr(esp), size)?;
     s.set_gpr_sized(EBP, size, frame);
     s.gpr[ESP] = esp;
     Ok(())

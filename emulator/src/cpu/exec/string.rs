@@ -75,8 +75,15 @@ pub(super) fn execute<M: GuestMemory>(
                 (true, false)
             }
             Handler::Cmps => {
-                let a = read_mem(m, src, size)?;
-                let b = read_mem(m, dst, size)?;
+                // Which operand faults first must match the host CPU (AMD Zen): every
+                // form reads the destination first except `repe cmpsb`.
+                let (a, b) = if i.has_repe_prefix() && size == 1 {
+                    let a = read_mem(m, src, size)?;
+                    (a, read_mem(m, dst, size)?)
+                } else {
+                    let b = read_mem(m, dst, size)?;
+                    (read_mem(m, src, size)?, b)
+                };
                 s.flags.record(FlagOp::Sub, size, a, b, a.wrapping_sub(b));
                 (true, true)
             }
