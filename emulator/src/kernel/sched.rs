@@ -342,9 +342,10 @@ impl Kernel {
             FaultKind::DivideError => signal::SIGFPE,
             FaultKind::Breakpoint => signal::SIGTRAP,
             FaultKind::InvalidOpcode => signal::SIGILL,
-            FaultKind::PageFault(_) | FaultKind::GeneralProtection(_) | FaultKind::Overflow => {
-                signal::SIGSEGV
-            }
+            FaultKind::PageFault(_)
+            | FaultKind::GeneralProtection(_)
+            | FaultKind::StackSegment
+            | FaultKind::Overflow => signal::SIGSEGV,
         };
         if self.options.strace {
             let mut bytes = [0u8; 8];
@@ -359,7 +360,11 @@ impl Kernel {
             let line = format!(
                 "[{}] fault {kind} at eip {eip:#x} (bytes {})",
                 task.tid,
-                bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
+                bytes
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
             );
             self.log(&line);
         }

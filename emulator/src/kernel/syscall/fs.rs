@@ -886,3 +886,16 @@ pub fn fsync(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     let _ = k;
     Ok(0)
 }
+
+/// Extended attributes: none are stored, so reads find nothing and writes are refused.
+pub fn getxattr(_k: &mut Kernel, _t: &mut Task, _c: &Call) -> SysResult {
+    Err(Errno::ENODATA.into())
+}
+
+pub fn listxattr(_k: &mut Kernel, _t: &mut Task, _c: &Call) -> SysResult {
+    Ok(0)
+}
+
+pub fn setxattr(_k: &mut Kernel, _t: &mut Task, _c: &Call) -> SysResult {
+    Err(Errno::EOPNOTSUPP.into())
+}
