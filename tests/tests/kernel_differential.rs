@@ -47,7 +47,7 @@ for d in null zero full random urandom; do
 done
 mkdir "$R/dev/shm"
 mount -t proc proc "$R/proc"
-exec chroot "$R" /bin/sh -c "$2"
+exec setarch i686 chroot "$R" /bin/sh -c "$2"
 "#;
 
 fn native(root: &Path, cmd: &str) -> Outcome {
@@ -201,4 +201,9 @@ fn differential(profile: &str) {
 #[test]
 fn tiny_profile_matches_native() {
     differential("tiny");
+}
+
+#[test]
+fn default_profile_matches_native() {
+    differential("default");
 }
