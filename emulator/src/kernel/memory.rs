@@ -137,7 +137,8 @@ impl UserMem<'_> {
             .space
             .write_bytes(self.frames, addr, data)
             .map_err(|_| Errno::EFAULT)?;
-        let (first, last) = (addr / PAGE_SIZE, (addr + data.len() as u32 - 1) / PAGE_SIZE);
+        let last_byte = addr.wrapping_add(data.len() as u32 - 1).max(addr);
+        let (first, last) = (addr / PAGE_SIZE, last_byte / PAGE_SIZE);
         for page in first..=last {
             self.mm.note_write(page);
         }

@@ -146,7 +146,7 @@ pub fn setup_rt_frame(
     if action.flags & SA_SIGINFO != 0 {
         let size = std::mem::size_of::<RtSigFrame>() as u32;
         // esp + 4 is 16-byte aligned at handler entry, as after a call.
-        let frame = ((sp - size) & !15) - 4;
+        let frame = (sp.wrapping_sub(size) & !15).wrapping_sub(4);
         let restorer = if action.flags & SA_RESTORER != 0 {
             action.restorer
         } else {
@@ -155,8 +155,8 @@ pub fn setup_rt_frame(
         let f = RtSigFrame {
             pretcode: restorer,
             sig,
-            pinfo: frame + 16,
-            puc: frame + 16 + 128,
+            pinfo: frame.wrapping_add(16),
+            puc: frame.wrapping_add(16 + 128),
             info: *info,
             uc: UContext {
                 flags: 0,
@@ -172,11 +172,11 @@ pub fn setup_rt_frame(
         mem.write_obj(frame, &f)?;
         cpu.gpr[ESP] = frame;
         cpu.gpr[EAX] = sig;
-        cpu.gpr[EDX] = frame + 16;
-        cpu.gpr[ECX] = frame + 16 + 128;
+        cpu.gpr[EDX] = frame.wrapping_add(16);
+        cpu.gpr[ECX] = frame.wrapping_add(16 + 128);
     } else {
         let size = std::mem::size_of::<SigFrame>() as u32;
-        let frame = ((sp - size) & !15) - 4;
+        let frame = (sp.wrapping_sub(size) & !15).wrapping_sub(4);
         let restorer = if action.flags & SA_RESTORER != 0 {
             action.restorer
         } else {

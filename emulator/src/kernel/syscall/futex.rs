@@ -105,7 +105,9 @@ fn do_futex(k: &mut Kernel, t: &mut Task, c: &Call, wide: bool) -> SysResult {
             } else {
                 let ns = if wide {
                     let ts: Timespec64 = mem(k, t, |m| m.read_obj(c.arg(3)))?;
-                    (ts.sec.max(0) as u64).saturating_mul(1_000_000_000) + ts.nsec.max(0) as u64
+                    (ts.sec.max(0) as u64)
+                        .saturating_mul(1_000_000_000)
+                        .saturating_add(ts.nsec.max(0) as u64)
                 } else {
                     let ts: Timespec32 = mem(k, t, |m| m.read_obj(c.arg(3)))?;
                     (ts.sec.max(0) as u64) * 1_000_000_000 + ts.nsec.max(0) as u64
@@ -114,12 +116,12 @@ fn do_futex(k: &mut Kernel, t: &mut Task, c: &Call, wide: bool) -> SysResult {
                 Some(if cmd == FUTEX_WAIT_BITSET {
                     // Absolute on CLOCK_MONOTONIC (or REALTIME with the flag).
                     if op & 256 != 0 {
-                        mono + ns.saturating_sub(k.platform.clock.realtime_ns())
+                        mono.saturating_add(ns.saturating_sub(k.platform.clock.realtime_ns()))
                     } else {
                         ns
                     }
                 } else {
-                    mono + ns
+                    mono.saturating_add(ns)
                 })
             };
             Err(SysError::Block(deadline))

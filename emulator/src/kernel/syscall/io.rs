@@ -644,7 +644,7 @@ fn do_poll(
     }
     let mut fds: Vec<PollFd> = Vec::with_capacity(n as usize);
     for i in 0..n {
-        fds.push(mem(k, t, |m| m.read_obj(fds_addr + i * 8))?);
+        fds.push(mem(k, t, |m| m.read_obj(fds_addr.wrapping_add(i * 8)))?);
     }
     let mut count = 0;
     for p in &mut fds {
@@ -658,7 +658,9 @@ fn do_poll(
         return Err(SysError::Block(dl));
     }
     for (i, p) in fds.iter().enumerate() {
-        mem(k, t, |m| m.write_obj(fds_addr + i as u32 * 8, p))?;
+        mem(k, t, |m| {
+            m.write_obj(fds_addr.wrapping_add(i as u32 * 8), p)
+        })?;
     }
     Ok(count)
 }
@@ -689,7 +691,9 @@ fn ts64(k: &mut Kernel, t: &Task, addr: u32) -> KResult<Option<u64>> {
         return Err(Errno::EINVAL);
     }
     Ok(Some(
-        (ts.sec as u64).saturating_mul(1_000_000_000) + ts.nsec as u64,
+        (ts.sec as u64)
+            .saturating_mul(1_000_000_000)
+            .saturating_add(ts.nsec as u64),
     ))
 }
 
@@ -796,7 +800,9 @@ pub fn sendfile64(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     let data = read_file(k, &input, (c.arg(3) as usize).min(MAX_IO), pos)?;
     let n = write_file(k, t, &out, &data, None)?;
     if let Some(p) = pos {
-        mem(k, t, |m| m.write_obj(c.arg(2), &(p + u64::from(n))))?;
+        mem(k, t, |m| {
+            m.write_obj(c.arg(2), &p.wrapping_add(u64::from(n)))
+        })?;
     }
     Ok(n)
 }

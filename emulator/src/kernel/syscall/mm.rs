@@ -117,12 +117,16 @@ pub fn mremap(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     if addr % 4096 != 0 {
         return Err(Errno::EINVAL.into());
     }
-    let page = |x: u32| x.div_ceil(4096) * 4096;
-    if page(new) <= page(old) {
+    let page = |x: u32| u64::from(x).div_ceil(4096) * 4096;
+    if page(new) <= page(old) && page(new) > 0 {
         if page(new) < page(old) {
+            let start = u64::from(addr) + page(new);
+            let len = page(old) - page(new);
+            let (Ok(start), Ok(len)) = (u32::try_from(start), u32::try_from(len)) else {
+                return Err(Errno::EINVAL.into());
+            };
             let mut mm = t.mm.borrow_mut();
-            mm.space
-                .munmap(&mut k.frames, addr + page(new), page(old) - page(new))?;
+            mm.space.munmap(&mut k.frames, start, len)?;
         }
         return Ok(addr);
     }

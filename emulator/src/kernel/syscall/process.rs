@@ -106,6 +106,9 @@ fn do_clone(
     if flags & CLONE_SIGHAND != 0 && flags & CLONE_VM == 0 {
         return Err(Errno::EINVAL.into());
     }
+    if (flags & 0xff) as usize >= crate::kernel::signal::NSIG {
+        return Err(Errno::EINVAL.into());
+    }
     let tid = k.alloc_tid();
     let mm = if flags & CLONE_VM != 0 {
         t.mm.clone()
