@@ -127,7 +127,7 @@ impl FdTable {
     /// The lowest free descriptor at or above `min`.
     pub fn alloc(&mut self, min: u32, entry: FdEntry) -> Option<u32> {
         let start = min as usize;
-        let fd = (start..MAX_FDS).find(|&i| self.slots.get(i).is_none_or(|s| s.is_none()))?;
+        let fd = (start..MAX_FDS).find(|&i| self.slots.get(i).map_or(true, |s| s.is_none()))?;
         self.put(fd as u32, entry);
         Some(fd as u32)
     }

@@ -303,17 +303,15 @@ impl Kernel {
                             mm: &mut mm,
                             frames: &mut self.frames,
                         };
-                        frame::setup_rt_frame(
-                            &mut task.cpu.state,
-                            &mut mem,
+                        let delivery = frame::Delivery {
                             sig,
-                            &action,
-                            &info,
+                            action: &action,
+                            info: &info,
                             mask,
                             sp,
-                            task.vdso_base,
-                        )
-                        .is_ok()
+                            vdso_base: task.vdso_base,
+                        };
+                        frame::setup_rt_frame(&mut task.cpu.state, &mut mem, &delivery).is_ok()
                     };
                     if !ok {
                         self.exit_group(task, signal::killed_status(signal::SIGSEGV));

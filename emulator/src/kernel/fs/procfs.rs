@@ -51,10 +51,8 @@ fn split(ino: Ino) -> (u32, Ino) {
 
 /// The task of thread-group leader `pid`.
 pub fn find<'a>(ctx: &'a ProcCtx, pid: u32) -> Option<&'a Task> {
-    if ctx.current.pid() == pid {
-        if ctx.current.tid == pid {
-            return Some(ctx.current);
-        }
+    if ctx.current.pid() == pid && ctx.current.tid == pid {
+        return Some(ctx.current);
     }
     ctx.tasks
         .get(&pid)

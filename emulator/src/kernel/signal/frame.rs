@@ -129,19 +129,28 @@ fn restore_context(cpu: &mut CpuState, sc: &SigContext) {
     cpu.segments[4].base = cpu.descriptor_base(fs).unwrap_or(0);
 }
 
-/// Pushes the frame for `sig` handled by `action` and points the CPU at the handler.
-/// `mask` is the mask to restore on return; `sp` the stack to use (the alternate stack's
-/// top, or the current esp); `vdso_base` gives the default restorers.
-pub fn setup_rt_frame(
-    cpu: &mut CpuState,
-    mem: &mut UserMem,
-    sig: u32,
-    action: &SigAction,
-    info: &SigInfo,
-    mask: SigSet,
-    sp: u32,
-    vdso_base: u32,
-) -> KResult<()> {
+/// What a handler is started with: the signal, its action and info, the mask to
+/// restore on return, the stack to use (the alternate stack's top, or the current esp),
+/// and the vDSO base for the default restorers.
+pub struct Delivery<'a> {
+    pub sig: u32,
+    pub action: &'a SigAction,
+    pub info: &'a SigInfo,
+    pub mask: SigSet,
+    pub sp: u32,
+    pub vdso_base: u32,
+}
+
+/// Pushes the frame for a signal delivery and points the CPU at the handler.
+pub fn setup_rt_frame(cpu: &mut CpuState, mem: &mut UserMem, d: &Delivery) -> KResult<()> {
+    let Delivery {
+        sig,
+        action,
+        info,
+        mask,
+        sp,
+        vdso_base,
+    } = *d;
     let context = context_of(cpu, mask);
     if action.flags & SA_SIGINFO != 0 {
         let size = std::mem::size_of::<RtSigFrame>() as u32;

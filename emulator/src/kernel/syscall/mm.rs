@@ -22,16 +22,25 @@ pub fn brk(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     Ok(mm.space.brk(&mut k.frames, c.arg(0)))
 }
 
-fn do_mmap(
-    k: &mut Kernel,
-    t: &mut Task,
+/// The arguments of an `mmap` call.
+struct MmapArgs {
     addr: u32,
     len: u32,
     prot: u32,
     flags: u32,
     fd: i32,
     offset: u64,
-) -> SysResult {
+}
+
+fn do_mmap(k: &mut Kernel, t: &mut Task, a: MmapArgs) -> SysResult {
+    let MmapArgs {
+        addr,
+        len,
+        prot,
+        flags,
+        fd,
+        offset,
+    } = a;
     if len == 0 || flags & (MAP_SHARED | MAP_PRIVATE) == 0 {
         return Err(Errno::EINVAL.into());
     }
@@ -77,16 +86,15 @@ fn do_mmap(
 
 pub fn mmap2(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     let offset = u64::from(c.arg(5)) * 4096;
-    do_mmap(
-        k,
-        t,
-        c.arg(0),
-        c.arg(1),
-        c.arg(2),
-        c.arg(3),
-        c.int(4),
+    let args = MmapArgs {
+        addr: c.arg(0),
+        len: c.arg(1),
+        prot: c.arg(2),
+        flags: c.arg(3),
+        fd: c.int(4),
         offset,
-    )
+    };
+    do_mmap(k, t, args)
 }
 
 pub fn old_mmap(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
@@ -94,7 +102,15 @@ pub fn old_mmap(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     if a[5] % 4096 != 0 {
         return Err(Errno::EINVAL.into());
     }
-    do_mmap(k, t, a[0], a[1], a[2], a[3], a[4] as i32, u64::from(a[5]))
+    let args = MmapArgs {
+        addr: a[0],
+        len: a[1],
+        prot: a[2],
+        flags: a[3],
+        fd: a[4] as i32,
+        offset: u64::from(a[5]),
+    };
+    do_mmap(k, t, args)
 }
 
 pub fn munmap(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
