@@ -7,15 +7,10 @@
 //! `WEBVM_DIFF_FILTER=text` runs only the commands containing `text`.
 
 use emulator::block::overlay::{MemoryLogStore, OverlayDevice};
-use emulator::kernel::platform::{Clock, Console, ConsoleRead, Platform, SeededEntropy, Stream};
-use emulator::kernel::{Exit, Kernel, Options};
 use frontend_native::storage::BaseImage;
-use std::cell::RefCell;
 use std::path::Path;
 use std::process::Command;
-use std::rc::Rc;
-use std::time::Instant;
-use webvm_tests::profile_dir;
+use webvm_tests::{guest, profile_dir};
 
 const ENV: &[(&str, &str)] = &[
     (
@@ -81,81 +76,14 @@ fn native(root: &Path, cmd: &str) -> Outcome {
     }
 }
 
-struct TestClock(Instant);
-
-impl Clock for TestClock {
-    fn realtime_ns(&self) -> u64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos() as u64
-    }
-    fn monotonic_ns(&self) -> u64 {
-        self.0.elapsed().as_nanos() as u64
-    }
-}
-
-/// Captures what the guest writes; stdin is empty.
-struct Capture(Rc<RefCell<(Vec<u8>, Vec<u8>)>>);
-
-impl Console for Capture {
-    fn read(&mut self, _buf: &mut [u8]) -> ConsoleRead {
-        ConsoleRead::EndOfFile
-    }
-    fn input_ready(&mut self) -> bool {
-        true
-    }
-    fn write(&mut self, stream: Stream, data: &[u8]) {
-        let mut c = self.0.borrow_mut();
-        match stream {
-            Stream::Stdout => c.0.extend_from_slice(data),
-            Stream::Stderr => c.1.extend_from_slice(data),
-        }
-    }
-    fn is_terminal(&self, _fd: u32) -> bool {
-        false
-    }
-}
-
 fn emulated(folder: &Path, cmd: &str) -> Outcome {
     let base = BaseImage::open(folder).expect("open image");
     let dev = OverlayDevice::open(base.device, MemoryLogStore::new(), &base.id).unwrap();
-    let captured = Rc::new(RefCell::new((Vec::new(), Vec::new())));
-    let platform = Platform {
-        clock: Box::new(TestClock(Instant::now())),
-        console: Box::new(Capture(captured.clone())),
-        entropy: Box::new(SeededEntropy(0x9e37_79b9_7f4a_7c15)),
-    };
-    let mut kernel = Kernel::new(dev, platform, Options::default()).expect("boot");
-    let argv = ["/bin/sh", "-c", cmd]
-        .iter()
-        .map(|s| s.as_bytes().to_vec())
-        .collect();
-    let envp = ENV
-        .iter()
-        .map(|(k, v)| format!("{k}={v}").into_bytes())
-        .collect();
-    kernel.spawn_init(argv, envp).expect("start /bin/sh");
-    let started = Instant::now();
-    let status = loop {
-        assert!(
-            started.elapsed().as_secs() < 60,
-            "`{cmd}` did not finish within 60 s"
-        );
-        match kernel.run(10_000_000) {
-            Exit::BudgetUsed => {}
-            Exit::Exited(status) => break status,
-            Exit::Idle { until: Some(_) } => {
-                std::thread::sleep(std::time::Duration::from_millis(1))
-            }
-            Exit::Idle { until: None } => panic!("`{cmd}` waits for input that never comes"),
-        }
-    };
-    let c = captured.borrow();
+    let out = guest::run(dev, &["/bin/sh", "-c", cmd], ENV);
     Outcome {
-        status: Exit::shell_status(status),
-        stdout: String::from_utf8_lossy(&c.0).into_owned(),
-        stderr: String::from_utf8_lossy(&c.1).into_owned(),
+        status: out.status,
+        stdout: out.stdout,
+        stderr: out.stderr,
     }
 }
 
