@@ -357,16 +357,6 @@ pub fn fstatfs64(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     put_statfs(k, t, loc, c.arg(2))
 }
 
-pub fn statfs(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
-    let _ = (k, t, c);
-    Err(Errno::ENOSYS.into())
-}
-
-pub fn fstatfs(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
-    let _ = (k, t, c);
-    Err(Errno::ENOSYS.into())
-}
-
 // ----- directories and names ------------------------------------------------------------
 
 pub fn getcwd(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {

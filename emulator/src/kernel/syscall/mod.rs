@@ -160,8 +160,6 @@ fn handler(n: u32) -> Option<Handler> {
         nr::TRUNCATE => f::truncate,
         nr::FTRUNCATE => f::ftruncate,
         nr::FCHMOD => f::fchmod,
-        nr::FSTATFS => f::fstatfs,
-        nr::STATFS => f::statfs,
         nr::SOCKETCALL | nr::SOCKET => i::socket,
         nr::WAIT4 => p::wait4,
         nr::SYSINFO => p::sysinfo,
