@@ -41,6 +41,10 @@ for d in null zero full random urandom; do
     mount --bind "/dev/$d" "$R/dev/$d"
 done
 mkdir "$R/dev/shm"
+ln -s /proc/self/fd "$R/dev/fd"
+ln -s /proc/self/fd/0 "$R/dev/stdin"
+ln -s /proc/self/fd/1 "$R/dev/stdout"
+ln -s /proc/self/fd/2 "$R/dev/stderr"
 mount -t proc proc "$R/proc"
 exec setarch i686 chroot "$R" /bin/sh -c "$2"
 "#;

@@ -260,6 +260,14 @@ pub fn readlink(vfs: &Vfs, ctx: &ProcCtx, ino: Ino) -> KResult<Vec<u8>> {
     }
 }
 
+/// The (pid, descriptor) a `/proc/<pid>/fd/N` link stands for.
+pub fn fd_link(ino: Ino) -> Option<(u32, u32)> {
+    (ino & FD_BIT != 0).then(|| {
+        let (pid, fd) = split(ino);
+        (pid, fd as u32)
+    })
+}
+
 /// Where `/proc/<pid>/exe`, `cwd`, `root` and `fd/N` lead, for opening through them.
 pub fn is_symlink(ino: Ino) -> bool {
     kind_of(ino) == Ok(S_IFLNK)

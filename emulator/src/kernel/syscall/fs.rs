@@ -90,6 +90,13 @@ pub fn do_open(
     flags: u32,
     mode: u32,
 ) -> SysResult {
+    if flags & (O_NOFOLLOW | O_EXCL) == 0 {
+        if let Some(file) = reopen_fd_link(k, t, dirfd, path, flags)? {
+            let cloexec = flags & O_CLOEXEC != 0;
+            let fd = t.files.borrow_mut().alloc(0, FdEntry { file, cloexec });
+            return Ok(fd.ok_or(Errno::EMFILE)?);
+        }
+    }
     let loc = if flags & O_CREAT != 0 {
         let (dir, name) = resolve_parent(k, t, dirfd, path)?;
         if name.is_empty() || name == b"." || name == b".." {
@@ -160,6 +167,64 @@ pub fn do_open(
         )
         .ok_or(Errno::EMFILE)?;
     Ok(fd)
+}
+
+/// Opening `/proc/<pid>/fd/N` (also through `/dev/fd/N`, `/dev/stdin`, ...) opens the
+/// object behind that descriptor again, as Linux's "magic links" do: a pipe gets a new
+/// end, a file a new description. `None` when the path does not lead to such a link.
+fn reopen_fd_link(
+    k: &Kernel,
+    t: &Task,
+    dirfd: i32,
+    path: &[u8],
+    flags: u32,
+) -> KResult<Option<Rc<OpenFile>>> {
+    let mut walk = walk_from(t, dirfd)?;
+    let mut path = path.to_vec();
+    let ctx = proc_ctx(k, t);
+    for _ in 0..8 {
+        let Ok(loc) = k.vfs.resolve(&ctx, walk, &path, false) else {
+            return Ok(None);
+        };
+        if k.vfs.disk(loc.mount).is_none() {
+            let Some((pid, fd)) = procfs::fd_link(loc.ino) else {
+                return Ok(None);
+            };
+            let owner = procfs::find(&ctx, pid).ok_or(Errno::ENOENT)?;
+            let file = owner
+                .files
+                .borrow()
+                .get(fd)
+                .map(|e| e.file.clone())
+                .ok_or(Errno::ENOENT)?;
+            let kind = match &file.kind {
+                FileKind::Pipe(end) => FileKind::Pipe(crate::kernel::pipe::PipeEnd::new(
+                    &end.pipe,
+                    flags & O_ACCMODE != O_RDONLY,
+                )),
+                FileKind::Device(d) => FileKind::Device(*d),
+                FileKind::Inode { fs, loc } => FileKind::Inode {
+                    fs: fs.clone(),
+                    loc: *loc,
+                },
+                FileKind::ProcData { data } => FileKind::ProcData { data: data.clone() },
+                FileKind::ProcDir => FileKind::ProcDir,
+            };
+            return Ok(Some(OpenFile::new(
+                kind,
+                file.loc,
+                file.path.clone(),
+                flags,
+            )));
+        }
+        if stat_loc(k, t, loc)?.file_type() != S_IFLNK {
+            return Ok(None);
+        }
+        let (dir, _) = k.vfs.resolve_parent(&ctx, walk, &path)?;
+        path = k.vfs.readlink(&ctx, loc)?;
+        walk.start = dir;
+    }
+    Ok(None)
 }
 
 pub fn open(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
