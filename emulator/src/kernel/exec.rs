@@ -366,6 +366,8 @@ pub fn spawn_init(k: &mut Kernel, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> KRe
         shared_pending: SigSet::default(),
         rlimits: super::syscall::process::default_rlimits(),
         start_ns,
+        alarm: None,
+        alarm_interval: 0,
     };
     let mut task = Task {
         tid,

@@ -29,6 +29,7 @@ impl Kernel {
             if let Some(status) = self.init_status {
                 return Exit::Exited(status);
             }
+            let timer_due = self.fire_timers();
             let tids: Vec<Tid> = self.tasks.keys().copied().collect();
             if tids.is_empty() {
                 return Exit::Exited(self.init_status.unwrap_or(0));
@@ -36,7 +37,7 @@ impl Kernel {
             // Start after the task that ran last.
             let start = tids.iter().position(|&t| t > self.cursor).unwrap_or(0);
             let mut progressed = false;
-            let mut earliest: Option<u64> = None;
+            let mut earliest: Option<u64> = timer_due;
             for &tid in tids[start..].iter().chain(&tids[..start]) {
                 let Some(mut task) = self.tasks.remove(&tid) else {
                     continue;
@@ -71,6 +72,32 @@ impl Kernel {
                 return Exit::Idle { until: earliest };
             }
         }
+    }
+
+    /// Sends SIGALRM to processes whose real-time interval timer expired; returns the
+    /// next time a timer is due.
+    fn fire_timers(&mut self) -> Option<u64> {
+        let now = self.platform.clock.monotonic_ns();
+        let mut next: Option<u64> = None;
+        for t in self.tasks.values() {
+            if !t.is_leader() {
+                continue;
+            }
+            let mut p = t.process.borrow_mut();
+            if let Some(due) = p.alarm {
+                if due <= now {
+                    p.alarm = (p.alarm_interval > 0).then(|| now + p.alarm_interval);
+                    let a = t.sighand.borrow()[signal::SIGALRM as usize];
+                    if a.handler != SIG_IGN {
+                        p.shared_pending.add(signal::SIGALRM);
+                    }
+                }
+                if let Some(d) = p.alarm {
+                    next = Some(next.map_or(d, |n: u64| n.min(d)));
+                }
+            }
+        }
+        next
     }
 
     /// Runs one task for up to `budget` instructions.

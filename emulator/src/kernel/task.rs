@@ -46,6 +46,9 @@ pub struct Process {
     /// Resource limits (cur, max) by resource number.
     pub rlimits: [(u64, u64); 16],
     pub start_ns: u64,
+    /// `ITIMER_REAL`: when SIGALRM is next due (monotonic ns) and the reload interval.
+    pub alarm: Option<u64>,
+    pub alarm_interval: u64,
 }
 
 /// A wait a syscall is parked on; the handler runs again when the scheduler retries it.

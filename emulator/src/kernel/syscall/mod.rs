@@ -128,6 +128,8 @@ fn handler(n: u32) -> Option<Handler> {
         nr::GETGROUPS32 => p::getgroups,
         nr::SETGROUPS32 => p::setid,
         nr::ALARM => t::alarm,
+        nr::SETITIMER => t::setitimer,
+        nr::GETITIMER => t::getitimer,
         nr::PAUSE => s::pause,
         nr::ACCESS => f::access,
         nr::SYNC => f::sync,

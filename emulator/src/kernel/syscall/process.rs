@@ -157,6 +157,8 @@ fn do_clone(
             shared_pending: SigSet::default(),
             rlimits: p.rlimits,
             start_ns: k.uptime_ns(),
+            alarm: None,
+            alarm_interval: 0,
         }))
     };
     let mut cpu = Cpu::new();

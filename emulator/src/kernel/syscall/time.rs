@@ -1,6 +1,6 @@
 //! Time syscalls: `clock_gettime` (and `*_time64`), `gettimeofday`, `time`, `times`,
 //! `getrusage`, sleeps (`nanosleep`, `clock_nanosleep`) that park the task until a
-//! deadline, and `alarm` (not yet: it returns 0 without arming).
+//! deadline, `alarm` and the real-time interval timer (`setitimer(ITIMER_REAL)`).
 
 use super::{mem, Call, SysError, SysResult};
 use crate::kernel::abi::{Rusage, Timespec32, Timespec64, Timeval32, Tms};
@@ -178,6 +178,70 @@ pub fn clock_nanosleep64(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     clock_sleep(k, t, c, true)
 }
 
-pub fn alarm(_k: &mut Kernel, _t: &mut Task, _c: &Call) -> SysResult {
+/// Arms `ITIMER_REAL`; returns what was left of the previous timer (ns).
+fn arm(k: &Kernel, t: &Task, value_ns: u64, interval_ns: u64) -> (u64, u64) {
+    let now = k.platform.clock.monotonic_ns();
+    let mut p = t.process.borrow_mut();
+    let left = p.alarm.map_or(0, |d| d.saturating_sub(now));
+    let old_interval = p.alarm_interval;
+    p.alarm = (value_ns > 0).then(|| now.saturating_add(value_ns));
+    p.alarm_interval = if value_ns > 0 { interval_ns } else { 0 };
+    (left, old_interval)
+}
+
+pub fn alarm(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
+    let (left, _) = arm(k, t, u64::from(c.arg(0)) * 1_000_000_000, 0);
+    Ok(left.div_ceil(1_000_000_000) as u32)
+}
+
+fn timeval_ns(tv: Timeval32) -> KResult<u64> {
+    if tv.sec < 0 || !(0..1_000_000).contains(&tv.usec) {
+        return Err(Errno::EINVAL);
+    }
+    Ok(tv.sec as u64 * 1_000_000_000 + tv.usec as u64 * 1000)
+}
+
+fn ns_timeval(ns: u64) -> Timeval32 {
+    Timeval32 {
+        sec: (ns / 1_000_000_000) as i32,
+        usec: ((ns / 1000) % 1_000_000) as i32,
+    }
+}
+
+const ITIMER_REAL: u32 = 0;
+
+pub fn setitimer(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
+    if c.arg(0) != ITIMER_REAL {
+        return Err(Errno::EINVAL.into());
+    }
+    let (value, interval) = if c.arg(1) == 0 {
+        (0, 0)
+    } else {
+        let v: [Timeval32; 2] = mem(k, t, |m| m.read_obj(c.arg(1)))?;
+        (timeval_ns(v[1])?, timeval_ns(v[0])?)
+    };
+    let (left, old_interval) = arm(k, t, value, interval);
+    if c.arg(2) != 0 {
+        let old = [ns_timeval(old_interval), ns_timeval(left)];
+        mem(k, t, |m| m.write_obj(c.arg(2), &old))?;
+    }
+    Ok(0)
+}
+
+pub fn getitimer(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
+    if c.arg(0) != ITIMER_REAL {
+        return Err(Errno::EINVAL.into());
+    }
+    let now = k.platform.clock.monotonic_ns();
+    let (left, interval) = {
+        let p = t.process.borrow();
+        (
+            p.alarm.map_or(0, |d| d.saturating_sub(now)),
+            p.alarm_interval,
+        )
+    };
+    mem(k, t, |m| {
+        m.write_obj(c.arg(1), &[ns_timeval(interval), ns_timeval(left)])
+    })?;
     Ok(0)
 }
