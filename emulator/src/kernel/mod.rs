@@ -101,6 +101,8 @@ pub struct Kernel {
     boot_ns: u64,
     /// Round-robin position of the scheduler.
     cursor: Tid,
+    /// The pipe behind each FIFO inode that is open somewhere.
+    pub(crate) fifos: BTreeMap<vfs::Loc, std::rc::Weak<std::cell::RefCell<pipe::Pipe>>>,
 }
 
 impl Kernel {
@@ -126,6 +128,7 @@ impl Kernel {
             init_status: None,
             boot_ns,
             cursor: 0,
+            fifos: BTreeMap::new(),
         };
         fs::mount_standard(&mut kernel.vfs, ext2)?;
         let now = (kernel.platform.clock.realtime_ns() / 1_000_000_000) as i64;

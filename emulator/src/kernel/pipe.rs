@@ -15,6 +15,9 @@ pub struct Pipe {
     pub data: VecDeque<u8>,
     pub readers: u32,
     pub writers: u32,
+    /// A FIFO whose first writer has not come yet: readers wait instead of seeing
+    /// end-of-file (as a blocking FIFO open would have waited).
+    pub awaiting_writer: bool,
 }
 
 /// One end of a pipe, held by an open file.
@@ -29,6 +32,7 @@ impl PipeEnd {
             let mut p = pipe.borrow_mut();
             if write {
                 p.writers += 1;
+                p.awaiting_writer = false;
             } else {
                 p.readers += 1;
             }
@@ -70,7 +74,7 @@ pub enum PipeIo {
 impl Pipe {
     pub fn read(&mut self, buf: &mut [u8]) -> PipeIo {
         if self.data.is_empty() {
-            return if self.writers == 0 || buf.is_empty() {
+            return if (self.writers == 0 && !self.awaiting_writer) || buf.is_empty() {
                 PipeIo::Done(0)
             } else {
                 PipeIo::WouldBlock

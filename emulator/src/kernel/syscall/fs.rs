@@ -1,7 +1,7 @@
 //! Syscalls on names and metadata: `open`/`openat`, the `stat` family, `*at` directory
 //! operations, links, renames, permissions, times, the working directory.
 
-use super::{mem, path_arg, Call, SysResult};
+use super::{mem, path_arg, Call, SysError, SysResult};
 use crate::kernel::abi::{Stat64, Statfs64, Statx, StatxTimestamp, Timespec32, Timespec64};
 use crate::kernel::device::CharDevice;
 use crate::kernel::errno::{Errno, KResult};
@@ -133,7 +133,8 @@ pub fn do_open(
     } else {
         match st.file_type() {
             S_IFCHR => FileKind::Device(CharDevice::from_rdev(st.rdev)?),
-            S_IFIFO | S_IFSOCK | S_IFBLK => return Err(Errno::ENXIO.into()),
+            S_IFIFO => open_fifo(k, loc, flags)?,
+            S_IFSOCK | S_IFBLK => return Err(Errno::ENXIO.into()),
             _ => match k.vfs.disk(loc.mount) {
                 Some(fs) => {
                     if flags & O_TRUNC != 0 && writable && st.file_type() == S_IFREG {
@@ -225,6 +226,38 @@ fn reopen_fd_link(
         walk.start = dir;
     }
     Ok(None)
+}
+
+/// Opens a FIFO: every opener of the same inode shares one pipe. A writer waits (the
+/// call parks and is retried) until a reader has it open; a reader does not wait, but
+/// reads as if it had until the first writer comes.
+fn open_fifo(k: &mut Kernel, loc: Loc, flags: u32) -> Result<FileKind, SysError> {
+    use crate::kernel::pipe::{Pipe, PipeEnd};
+    k.fifos.retain(|_, p| p.strong_count() > 0);
+    let pipe = match k.fifos.get(&loc).and_then(|p| p.upgrade()) {
+        Some(p) => p,
+        None => {
+            let p = Rc::new(std::cell::RefCell::new(Pipe {
+                awaiting_writer: true,
+                ..Pipe::default()
+            }));
+            k.fifos.insert(loc, Rc::downgrade(&p));
+            p
+        }
+    };
+    match flags & O_ACCMODE {
+        O_RDONLY => Ok(FileKind::Pipe(PipeEnd::new(&pipe, false))),
+        O_WRONLY => {
+            if pipe.borrow().readers == 0 {
+                if flags & O_NONBLOCK != 0 {
+                    return Err(Errno::ENXIO.into());
+                }
+                return Err(SysError::Block(None));
+            }
+            Ok(FileKind::Pipe(PipeEnd::new(&pipe, true)))
+        }
+        _ => Ok(FileKind::Pipe(PipeEnd::new(&pipe, true))),
+    }
 }
 
 pub fn open(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
