@@ -241,7 +241,7 @@ fn map_vdso(mm: &mut Mm, frames: &mut crate::mm::Frames) -> KResult<u32> {
     let mut req = MapRequest::anonymous(image.len() as u32, Prot::READ_WRITE);
     req.label = Some("[vdso]");
     let base = mm.space.mmap(frames, req)?;
-    UserMem { mm, frames }.write(base, &image)?;
+    UserMem::new(mm, frames).write(base, &image)?;
     mm.space
         .mprotect(base, image.len() as u32, Prot::READ_EXEC)?;
     Ok(base)

@@ -157,10 +157,7 @@ impl Kernel {
                 if mm.code_epoch() != task.code_epoch_seen {
                     task.cpu.flush_code_cache();
                 }
-                let mut mem = UserMem {
-                    mm: &mut mm,
-                    frames: &mut self.frames,
-                };
+                let mut mem = UserMem::new(&mut mm, &mut self.frames);
                 let exit = task.cpu.run(&mut mem, budget - ran.instructions);
                 task.code_epoch_seen = mem.mm.code_epoch();
                 exit
@@ -188,10 +185,7 @@ impl Kernel {
         if gate == SyscallGate::Sysenter {
             // __kernel_vsyscall pushed the sixth argument (ebp) and pointed ebp at it.
             let mut mm = task.mm.borrow_mut();
-            let mut mem = UserMem {
-                mm: &mut mm,
-                frames: &mut self.frames,
-            };
+            let mut mem = UserMem::new(&mut mm, &mut self.frames);
             args[5] = mem.read_u32(g[EBP]).unwrap_or(0);
             task.cpu.state.eip = task.vdso_base + SYSENTER_RETURN;
         }
@@ -326,10 +320,7 @@ impl Kernel {
                     let info = SigInfo::new(sig, 0);
                     let ok = {
                         let mut mm = task.mm.borrow_mut();
-                        let mut mem = UserMem {
-                            mm: &mut mm,
-                            frames: &mut self.frames,
-                        };
+                        let mut mem = UserMem::new(&mut mm, &mut self.frames);
                         let delivery = frame::Delivery {
                             sig,
                             action: &action,
@@ -376,10 +367,7 @@ impl Kernel {
             let mut bytes = [0u8; 8];
             {
                 let mut mm = task.mm.borrow_mut();
-                let mut mem = UserMem {
-                    mm: &mut mm,
-                    frames: &mut self.frames,
-                };
+                let mut mem = UserMem::new(&mut mm, &mut self.frames);
                 let _ = mem.read(eip, &mut bytes);
             }
             let line = format!(
@@ -458,10 +446,7 @@ impl Kernel {
             let addr = task.clear_child_tid;
             {
                 let mut mm = task.mm.borrow_mut();
-                let mut mem = UserMem {
-                    mm: &mut mm,
-                    frames: &mut self.frames,
-                };
+                let mut mem = UserMem::new(&mut mm, &mut self.frames);
                 let _ = mem.write_u32(addr, 0);
             }
             syscall::futex::wake(self, &task.mm, addr, 1, u32::MAX);

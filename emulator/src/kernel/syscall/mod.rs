@@ -287,10 +287,7 @@ pub fn dispatch(k: &mut Kernel, t: &mut Task, call: &Call) -> SysResult {
 /// Runs `f` with the calling task's memory.
 pub fn mem<R>(k: &mut Kernel, t: &Task, f: impl FnOnce(&mut UserMem) -> R) -> R {
     let mut mm = t.mm.borrow_mut();
-    let mut m = UserMem {
-        mm: &mut mm,
-        frames: &mut k.frames,
-    };
+    let mut m = UserMem::new(&mut mm, &mut k.frames);
     f(&mut m)
 }
 

@@ -110,10 +110,7 @@ pub fn rt_sigpending(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
 fn sigreturn_with(k: &mut Kernel, t: &mut Task, rt: bool) -> SysResult {
     let result = {
         let mut mm = t.mm.borrow_mut();
-        let mut m = UserMem {
-            mm: &mut mm,
-            frames: &mut k.frames,
-        };
+        let mut m = UserMem::new(&mut mm, &mut k.frames);
         if rt {
             frame::rt_sigreturn(&mut t.cpu.state, &mut m)
         } else {
