@@ -102,6 +102,8 @@ pub struct Kernel {
     /// Round-robin position of the scheduler.
     cursor: Tid,
     /// The pipe behind each FIFO inode that is open somewhere.
+    /// The second last given to the filesystems for timestamps.
+    fs_time: i64,
     pub(crate) fifos: BTreeMap<vfs::Loc, std::rc::Weak<std::cell::RefCell<pipe::Pipe>>>,
 }
 
@@ -129,11 +131,20 @@ impl Kernel {
             boot_ns,
             cursor: 0,
             fifos: BTreeMap::new(),
+            fs_time: 0,
         };
         fs::mount_standard(&mut kernel.vfs, ext2)?;
-        let now = (kernel.platform.clock.realtime_ns() / 1_000_000_000) as i64;
-        kernel.vfs.set_time(now);
+        kernel.update_fs_time();
         Ok(kernel)
+    }
+
+    /// Gives the filesystems the current second for the timestamps they write.
+    pub(crate) fn update_fs_time(&mut self) {
+        let now = (self.platform.clock.realtime_ns() / 1_000_000_000) as i64;
+        if now != self.fs_time {
+            self.fs_time = now;
+            self.vfs.set_time(now);
+        }
     }
 
     /// Starts the first process: `argv[0]` resolved as a path, with `envp`.

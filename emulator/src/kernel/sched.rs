@@ -194,6 +194,7 @@ impl Kernel {
             args,
             deadline: None,
         };
+        self.update_fs_time();
         let result = self.invoke(task, &call);
         if let Err(SysError::Block(deadline)) = result {
             task.state = TaskState::Parked(Parked {
