@@ -71,6 +71,28 @@ struct HostConsole {
     input: SharedInput,
     started: bool,
     terminal: [bool; 3],
+    /// `stty -g` of the host terminal before the guest changed its mode.
+    saved_mode: Option<String>,
+}
+
+/// Runs `stty` on the host terminal (standard input).
+fn stty(args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new("stty")
+        .args(args)
+        .stdin(std::process::Stdio::inherit())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+impl Drop for HostConsole {
+    fn drop(&mut self) {
+        if let Some(mode) = self.saved_mode.take() {
+            stty(&[&mode]);
+        }
+    }
 }
 
 impl HostConsole {
@@ -132,6 +154,17 @@ impl Console for HostConsole {
     }
     fn is_terminal(&self, fd: u32) -> bool {
         self.terminal.get(fd as usize).copied().unwrap_or(false)
+    }
+    fn set_line_mode(&mut self, canonical: bool, echo: bool) {
+        if !self.terminal[0] {
+            return;
+        }
+        if self.saved_mode.is_none() {
+            self.saved_mode = stty(&["-g"]);
+        }
+        let canon = if canonical { "icanon" } else { "-icanon" };
+        let echo = if echo { "echo" } else { "-echo" };
+        stty(&[canon, echo, "min", "1", "time", "0"]);
     }
 }
 
@@ -217,6 +250,7 @@ pub fn execute(args: RunArgs) -> ExitCode {
             std::io::stdout().is_terminal(),
             std::io::stderr().is_terminal(),
         ],
+        saved_mode: None,
     };
     let platform = Platform {
         clock: Box::new(HostClock {

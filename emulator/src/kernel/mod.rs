@@ -102,6 +102,10 @@ pub struct Kernel {
     /// Round-robin position of the scheduler.
     cursor: Tid,
     /// The pipe behind each FIFO inode that is open somewhere.
+    /// The console's `termios` as the guest last set it (the placeholder line discipline
+    /// until the tty work lands) and its foreground process group.
+    pub(crate) console_termios: [u8; syscall::io::TERMIOS_SIZE],
+    pub(crate) console_pgrp: Option<Tid>,
     /// The second last given to the filesystems for timestamps.
     fs_time: i64,
     pub(crate) fifos: BTreeMap<vfs::Loc, std::rc::Weak<std::cell::RefCell<pipe::Pipe>>>,
@@ -132,6 +136,8 @@ impl Kernel {
             cursor: 0,
             fifos: BTreeMap::new(),
             fs_time: 0,
+            console_termios: syscall::io::console_termios(),
+            console_pgrp: None,
         };
         fs::mount_standard(&mut kernel.vfs, ext2)?;
         kernel.update_fs_time();
