@@ -239,8 +239,30 @@ fn guest_env(args: &RunArgs) -> Vec<Vec<u8>> {
     env.into_iter().map(String::into_bytes).collect()
 }
 
+/// Kernel diagnostics (unimplemented syscalls, once each) on stderr, when
+/// `WEBVM_LOG` names `warn`.
+struct StderrLogger;
+
+impl log::Log for StderrLogger {
+    fn enabled(&self, metadata: &log::Metadata) -> bool {
+        metadata.level() <= log::Level::Warn
+    }
+    fn log(&self, record: &log::Record) {
+        if self.enabled(record.metadata()) {
+            eprintln!("webvm: {}", record.args());
+        }
+    }
+    fn flush(&self) {}
+}
+
+static LOGGER: StderrLogger = StderrLogger;
+
 /// Runs the command; returns the process exit code.
 pub fn execute(args: RunArgs) -> ExitCode {
+    let log_parts = std::env::var("WEBVM_LOG").unwrap_or_default();
+    if log_parts.split(',').any(|p| p == "warn") && log::set_logger(&LOGGER).is_ok() {
+        log::set_max_level(log::LevelFilter::Warn);
+    }
     let input: SharedInput = Arc::default();
     let console = HostConsole {
         input: input.clone(),
@@ -260,7 +282,7 @@ pub fn execute(args: RunArgs) -> ExitCode {
         entropy: Box::new(HostEntropy(std::fs::File::open("/dev/urandom").ok())),
     };
     let options = Options {
-        strace: std::env::var("WEBVM_LOG").is_ok_and(|v| v.split(',').any(|p| p == "strace")),
+        strace: log_parts.split(',').any(|p| p == "strace"),
         ..Options::default()
     };
     let mut kernel = match boot(&args, platform, options) {

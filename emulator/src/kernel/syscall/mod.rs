@@ -269,12 +269,12 @@ pub fn dispatch(k: &mut Kernel, t: &mut Task, call: &Call) -> SysResult {
         None => {
             if k.enosys_logged.insert(call.nr) {
                 let line = format!(
-                    "webvm: unimplemented syscall {} ({}), returning ENOSYS",
+                    "unimplemented syscall {} ({}), returning ENOSYS",
                     name(call.nr),
                     call.nr
                 );
                 if k.options.strace {
-                    k.log(&line);
+                    k.log(&format!("webvm: {line}"));
                 } else {
                     log::warn!("{line}");
                 }
