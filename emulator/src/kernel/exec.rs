@@ -74,7 +74,10 @@ fn open_exec(
         return Err(Errno::EACCES);
     }
     let fs = k.vfs.disk(loc.mount).ok_or(Errno::EACCES)?;
-    let full = k.vfs.path_of(ctx, walk.root, loc).unwrap_or(path.to_vec());
+    let full = k
+        .vfs
+        .canonical_path(ctx, walk, path)
+        .unwrap_or_else(|_| path.to_vec());
     let file = Rc::new(VfsFile {
         fs,
         loc,
@@ -128,6 +131,8 @@ pub struct Image {
     pub vdso_base: u32,
     pub exe: Vec<u8>,
     pub argv: Vec<Vec<u8>>,
+    /// The name the process goes by: the last component of the path given to `execve`.
+    pub comm: Vec<u8>,
 }
 
 /// Builds the image for `path` with `argv` and `envp`, following `#!` up to 4 deep.
@@ -147,6 +152,10 @@ pub fn build_image(
     };
     let mut path = path.to_vec();
     let execfn = path.clone();
+    let comm = {
+        let base = execfn.rsplit(|&b| b == b'/').next().unwrap_or(&execfn);
+        base[..base.len().min(15)].to_vec()
+    };
     let (file, head) = {
         let mut depth = 0;
         loop {
@@ -232,6 +241,7 @@ pub fn build_image(
         vdso_base,
         exe,
         argv,
+        comm,
     })
 }
 
@@ -301,6 +311,7 @@ pub fn commit_exec(k: &mut Kernel, task: &mut Task, image: Image) {
     task.altstack = (0, 0, 2);
     let mut p = task.process.borrow_mut();
     p.exe = image.exe;
+    p.comm = image.comm;
     p.cmdline = image
         .argv
         .iter()
@@ -359,6 +370,7 @@ pub fn spawn_init(k: &mut Kernel, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> KRe
         gid: 0,
         groups: vec![0],
         exe: path.clone(),
+        comm: Vec::new(),
         cmdline: Vec::new(),
         exit_signal: super::signal::SIGCHLD,
         threads: vec![tid],

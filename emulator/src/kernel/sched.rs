@@ -218,12 +218,30 @@ impl Kernel {
                 Err(SysError::Block(_)) => unreachable!(),
             };
             let a = call.args;
+            let path = self.traced_path(task, name, &a);
             self.log(&format!(
-                "[{}] {name}({:#x}, {:#x}, {:#x}, {:#x}, {:#x}, {:#x}) = {shown}",
+                "[{}] {name}({:#x}, {:#x}, {:#x}, {:#x}, {:#x}, {:#x}){path} = {shown}",
                 task.tid, a[0], a[1], a[2], a[3], a[4], a[5]
             ));
         }
         result
+    }
+
+    /// For the trace: the path argument of calls that take one, as ` "path"`.
+    fn traced_path(&mut self, task: &Task, name: &str, a: &[u32; 6]) -> String {
+        let at = match name {
+            "open" | "execve" | "stat64" | "lstat64" | "access" | "readlink" | "chdir"
+            | "mkdir" | "unlink" | "rmdir" | "creat" | "truncate64" | "statfs64" => a[0],
+            "openat" | "fstatat64" | "statx" | "faccessat" | "faccessat2" | "readlinkat"
+            | "mkdirat" | "unlinkat" => a[1],
+            _ => return String::new(),
+        };
+        let mut mm = task.mm.borrow_mut();
+        let mut mem = UserMem::new(&mut mm, &mut self.frames);
+        match mem.read_cstr(at, 4096) {
+            Ok(p) => format!(" \"{}\"", String::from_utf8_lossy(&p)),
+            Err(_) => String::new(),
+        }
     }
 
     fn finish_syscall(&mut self, task: &mut Task, call: &Call, result: syscall::SysResult) {

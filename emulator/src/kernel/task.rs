@@ -33,6 +33,8 @@ pub struct Process {
     pub groups: Vec<u32>,
     /// Path of the running program (`/proc/self/exe`).
     pub exe: Vec<u8>,
+    /// The command name (`/proc/self/comm`, `prctl(PR_GET_NAME)`), at most 15 bytes.
+    pub comm: Vec<u8>,
     /// NUL-separated arguments (`/proc/self/cmdline`).
     pub cmdline: Vec<u8>,
     /// Signal sent to the parent when it exits (usually SIGCHLD).
