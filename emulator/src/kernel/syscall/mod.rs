@@ -254,6 +254,7 @@ fn handler(n: u32) -> Option<Handler> {
         nr::GETRANDOM => p::getrandom,
         nr::STATX => f::statx,
         nr::SENDFILE64 => i::sendfile64,
+        nr::RSEQ => p::rseq,
         nr::GETXATTR | nr::LGETXATTR | nr::FGETXATTR => f::getxattr,
         nr::REMOVEXATTR | nr::LREMOVEXATTR | nr::FREMOVEXATTR => f::getxattr,
         nr::LISTXATTR | nr::LLISTXATTR | nr::FLISTXATTR => f::listxattr,

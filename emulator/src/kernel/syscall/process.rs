@@ -602,3 +602,8 @@ pub fn getrandom(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     mem(k, t, |m| m.write(c.arg(0), &buf))?;
     Ok(len as u32)
 }
+
+/// Restartable sequences are not offered; glibc notices `ENOSYS` and does without.
+pub fn rseq(_k: &mut Kernel, _t: &mut Task, _c: &Call) -> SysResult {
+    Err(Errno::ENOSYS.into())
+}
