@@ -5,12 +5,13 @@
 use super::errno::{Errno, KResult};
 use super::file::{FdEntry, FdTable, FileKind, OpenFile, O_RDONLY, O_WRONLY};
 use super::memory::{Mm, UserMem};
+use super::sigframe;
 use super::signal::{SigAction, SigSet, NSIG, SIG_IGN};
 use super::task::{FsContext, Process, Task, TaskState, Tid};
 use super::vfs::namei::Walk;
 use super::vfs::{FsRef, Loc, ProcCtx, S_IFREG};
 use super::Kernel;
-use crate::cpu::state::ESP;
+use crate::cpu::state::{Segment, SegmentRegister, ESP};
 use crate::cpu::{Cpu, SyscallGate};
 use crate::loader::elf::ElfFile;
 use crate::loader::{build_initial_stack, load_program, vdso, ElfSource, StackSpec};
@@ -290,7 +291,17 @@ pub fn commit_exec(k: &mut Kernel, task: &mut Task, image: Image) {
     let mut cpu = Cpu::new();
     cpu.state.eip = image.eip;
     cpu.state.gpr[ESP] = image.esp;
+    // Flat user segments as Linux loads them for a 32-bit process; fs and gs keep
+    // their selectors (glibc reloads gs after set_thread_area anyway).
     cpu.state.segments = task.cpu.state.segments;
+    for (seg, selector) in [
+        (Segment::Cs, sigframe::abi::USER32_CS),
+        (Segment::Ss, sigframe::abi::USER_DS),
+        (Segment::Ds, sigframe::abi::USER_DS),
+        (Segment::Es, sigframe::abi::USER_DS),
+    ] {
+        *cpu.state.segment_mut(seg) = SegmentRegister { selector, base: 0 };
+    }
     task.cpu = cpu;
     task.code_epoch_seen = task.mm.borrow().code_epoch();
     task.vdso_base = image.vdso_base;

@@ -21,6 +21,7 @@ pub mod memory;
 pub mod pipe;
 pub mod platform;
 pub mod sched;
+pub mod sigframe;
 pub mod signal;
 pub mod syscall;
 pub mod task;

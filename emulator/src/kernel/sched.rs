@@ -10,7 +10,7 @@
 use super::errno::Errno;
 use super::exec::{release_mm, wake_vfork_parent};
 use super::memory::UserMem;
-use super::signal::{self, frame, DefaultAction, SigInfo, SigSet, SIG_DFL, SIG_IGN};
+use super::signal::{self, frame, DefaultAction, SigSet, SIG_DFL, SIG_IGN};
 use super::syscall::{self, Call, SysError};
 use super::task::{Parked, Task, TaskState, Tid};
 use super::{Exit, Kernel, Zombie};
@@ -327,40 +327,31 @@ impl Kernel {
                     }
                 },
                 _ => {
-                    let mask = task.saved_mask.take().unwrap_or(task.sigmask);
-                    let sp = if action.flags & signal::SA_ONSTACK != 0
-                        && task.altstack.2 & 2 == 0
-                        && task.altstack.1 != 0
-                    {
-                        task.altstack.0.wrapping_add(task.altstack.1)
-                    } else {
-                        task.cpu.state.gpr[crate::cpu::state::ESP]
+                    let saved_mask = task.saved_mask.take().unwrap_or(task.sigmask);
+                    let delivery = frame::Delivery {
+                        sig,
+                        action: &action,
+                        blocked: task.sigmask,
+                        saved_mask,
+                        altstack: task.altstack,
+                        vdso_base: task.vdso_base,
+                        sender: None,
                     };
-                    let info = SigInfo::new(sig, 0);
-                    let ok = {
+                    let delivered = {
                         let mut mm = task.mm.borrow_mut();
                         let mut mem = UserMem::new(&mut mm, &mut self.frames);
-                        let delivery = frame::Delivery {
-                            sig,
-                            action: &action,
-                            info: &info,
-                            mask,
-                            sp,
-                            vdso_base: task.vdso_base,
-                        };
-                        frame::setup_rt_frame(&mut task.cpu.state, &mut mem, &delivery).is_ok()
+                        frame::setup_rt_frame(&mut task.cpu.state, &mut mem, &delivery)
                     };
-                    if !ok {
+                    let Ok(delivered) = delivered else {
                         self.exit_group(task, signal::killed_status(signal::SIGSEGV));
                         return false;
-                    }
-                    let mut new_mask = SigSet(task.sigmask.0 | action.mask);
-                    if action.flags & signal::SA_NODEFER == 0 {
-                        new_mask.add(sig);
-                    }
-                    task.sigmask = new_mask.blockable();
-                    if action.flags & signal::SA_RESETHAND != 0 {
+                    };
+                    task.sigmask = delivered.blocked.blockable();
+                    if delivered.reset_handler {
                         task.sighand.borrow_mut()[sig as usize] = Default::default();
+                    }
+                    if delivered.disarm_altstack {
+                        task.altstack = (0, 0, 2);
                     }
                 }
             }

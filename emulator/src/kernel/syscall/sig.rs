@@ -112,9 +112,9 @@ fn sigreturn_with(k: &mut Kernel, t: &mut Task, rt: bool) -> SysResult {
         let mut mm = t.mm.borrow_mut();
         let mut m = UserMem::new(&mut mm, &mut k.frames);
         if rt {
-            frame::rt_sigreturn(&mut t.cpu.state, &mut m)
+            frame::rt_sigreturn(&mut t.cpu.state, &mut m, &mut t.altstack)
         } else {
-            frame::sigreturn(&mut t.cpu.state, &mut m)
+            frame::sigreturn(&mut t.cpu.state, &mut m, &mut t.altstack)
         }
     };
     match result {
