@@ -387,6 +387,7 @@ pub fn spawn_init(k: &mut Kernel, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> KRe
         threads: vec![tid],
         exiting: None,
         shared_pending: SigSet::default(),
+        shared_info: Default::default(),
         rlimits: super::syscall::process::default_rlimits(),
         start_ns,
         alarm: None,
@@ -415,6 +416,8 @@ pub fn spawn_init(k: &mut Kernel, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> KRe
         code_epoch_seen: 0,
         vdso_base: 0,
         altstack: (0, 0, 2),
+        pending_info: Default::default(),
+        trap: Default::default(),
     };
     let image = build_image(k, &task, &path, argv, envp)?;
     commit_exec(k, &mut task, image);

@@ -10,6 +10,7 @@
 use super::errno::Errno;
 use super::exec::{release_mm, wake_vfork_parent};
 use super::memory::UserMem;
+use super::sigframe::{signal_for_fault, PageFaultCause, SigInfo};
 use super::signal::{self, frame, DefaultAction, SigSet, SIG_DFL, SIG_IGN};
 use super::syscall::{self, Call, SysError};
 use super::task::{Parked, Task, TaskState, Tid};
@@ -309,11 +310,15 @@ impl Kernel {
     /// task stopped being runnable (killed).
     fn deliver_signals(&mut self, task: &mut Task) -> bool {
         while let Some(sig) = self.next_signal(task) {
-            if task.pending.has(sig) {
+            let info = if task.pending.has(sig) {
                 task.pending.remove(sig);
+                task.pending_info.remove(&sig)
             } else {
-                task.process.borrow_mut().shared_pending.remove(sig);
-            }
+                let mut p = task.process.borrow_mut();
+                p.shared_pending.remove(sig);
+                p.shared_info.remove(&sig)
+            };
+            let info = info.unwrap_or_else(|| SigInfo::kernel(sig));
             let action = task.sighand.borrow()[sig as usize];
             match action.handler {
                 SIG_IGN => continue,
@@ -335,7 +340,8 @@ impl Kernel {
                         saved_mask,
                         altstack: task.altstack,
                         vdso_base: task.vdso_base,
-                        sender: None,
+                        info: &info,
+                        trap: task.trap,
                     };
                     let delivered = {
                         let mut mm = task.mm.borrow_mut();
@@ -364,15 +370,14 @@ impl Kernel {
 
     /// A CPU exception becomes a signal.
     fn fault(&mut self, task: &mut Task, kind: FaultKind, eip: u32) {
-        let sig = match kind {
-            FaultKind::DivideError => signal::SIGFPE,
-            FaultKind::Breakpoint => signal::SIGTRAP,
-            FaultKind::InvalidOpcode => signal::SIGILL,
-            FaultKind::PageFault(_)
-            | FaultKind::GeneralProtection(_)
-            | FaultKind::StackSegment
-            | FaultKind::Overflow => signal::SIGSEGV,
+        let cause = match kind {
+            FaultKind::PageFault(f) if task.mm.borrow().space.find_vma(f.addr.0).is_some() => {
+                PageFaultCause::Protection
+            }
+            _ => PageFaultCause::NotMapped,
         };
+        let info = signal_for_fault(kind, eip, cause, &mut task.trap);
+        let sig = info.signo;
         if self.options.strace {
             let mut bytes = [0u8; 8];
             {
@@ -396,13 +401,18 @@ impl Kernel {
             self.exit_group(task, signal::killed_status(sig));
         } else {
             task.pending.add(sig);
+            task.pending_info.insert(sig, info);
         }
     }
 
-    /// Sends `sig` to a whole process (`kill`).
+    /// Sends `sig` to a whole process (`kill`), from `current`.
     pub fn signal_process(&mut self, pid: Tid, sig: u32, current: &mut Task) {
+        let info = {
+            let p = current.process.borrow();
+            SigInfo::kill(sig, 0, p.pid as i32, p.uid) // SI_USER
+        };
         if current.pid() == pid {
-            self.queue_signal(current, sig, true);
+            self.queue_signal(current, sig, true, Some(info));
             return;
         }
         let ignored = |t: &Task| {
@@ -417,14 +427,22 @@ impl Kernel {
                 return;
             }
             t.process.borrow_mut().shared_pending.add(sig);
+            t.process.borrow_mut().shared_info.insert(sig, info);
             if sig == signal::SIGKILL {
                 t.process.borrow_mut().exiting = Some(signal::killed_status(sig));
             }
         }
     }
 
-    /// Queues `sig` on `task` (or its process when `process`).
-    pub fn queue_signal(&mut self, task: &mut Task, sig: u32, process: bool) {
+    /// Queues `sig` on `task` (or its process when `process`), with its `siginfo` (a
+    /// kernel-sent signal's when `None`).
+    pub fn queue_signal(
+        &mut self,
+        task: &mut Task,
+        sig: u32,
+        process: bool,
+        info: Option<SigInfo>,
+    ) {
         let a = task.sighand.borrow()[sig as usize];
         if sig != signal::SIGKILL
             && (a.handler == SIG_IGN
@@ -433,9 +451,16 @@ impl Kernel {
             return;
         }
         if process {
-            task.process.borrow_mut().shared_pending.add(sig);
+            let mut p = task.process.borrow_mut();
+            p.shared_pending.add(sig);
+            if let Some(info) = info {
+                p.shared_info.insert(sig, info);
+            }
         } else {
             task.pending.add(sig);
+            if let Some(info) = info {
+                task.pending_info.insert(sig, info);
+            }
         }
     }
 
@@ -503,7 +528,17 @@ impl Kernel {
             if let Some(parent) = self.tasks.get_mut(&ppid) {
                 let a = parent.sighand.borrow()[exit_signal as usize];
                 if a.handler != SIG_IGN && a.handler != SIG_DFL {
-                    parent.process.borrow_mut().shared_pending.add(exit_signal);
+                    let (code, value) = if status & 0x7f == 0 {
+                        (1, (status >> 8) & 0xff) // CLD_EXITED
+                    } else if status & 0x80 != 0 {
+                        (3, status & 0x7f) // CLD_DUMPED
+                    } else {
+                        (2, status & 0x7f) // CLD_KILLED
+                    };
+                    let info = SigInfo::chld(code, pid as i32, 0, value as i32, 0, 0);
+                    let mut p = parent.process.borrow_mut();
+                    p.shared_pending.add(exit_signal);
+                    p.shared_info.insert(exit_signal, info);
                 }
             }
         }

@@ -31,8 +31,9 @@ pub struct Delivery<'a> {
     /// The task's alternate stack: (sp, size, flags).
     pub altstack: (u32, u32, u32),
     pub vdso_base: u32,
-    /// Sender's pid and uid for `siginfo` (`SI_USER`), or `None` for a kernel signal.
-    pub sender: Option<(u32, u32)>,
+    /// The `siginfo` to hand an `SA_SIGINFO` handler, and the thread's last exception.
+    pub info: &'a sigframe::SigInfo,
+    pub trap: TrapInfo,
 }
 
 /// What changed for the task once the frame is on its stack.
@@ -52,10 +53,6 @@ fn altstack_of(t: (u32, u32, u32)) -> AltStack {
 
 /// Pushes the frame for a signal and points the CPU at the handler.
 pub fn setup_rt_frame(cpu: &mut CpuState, mem: &mut UserMem, d: &Delivery) -> KResult<Delivered> {
-    let info = match d.sender {
-        Some((pid, uid)) => sigframe::SigInfo::kill(d.sig, 0, pid as i32, uid),
-        None => sigframe::SigInfo::kernel(d.sig),
-    };
     let action = sigframe::SigAction {
         handler: d.action.handler,
         flags: d.action.flags,
@@ -65,12 +62,12 @@ pub fn setup_rt_frame(cpu: &mut CpuState, mem: &mut UserMem, d: &Delivery) -> KR
     let altstack = altstack_of(d.altstack);
     let fxsave = initial_fxsave();
     let delivery = SignalDelivery {
-        info: &info,
+        info: d.info,
         action: &action,
         blocked: sigframe::abi::SigSet(d.blocked.0),
         saved_mask: sigframe::abi::SigSet(d.saved_mask.0),
         altstack: &altstack,
-        trap: TrapInfo::default(),
+        trap: d.trap,
         fxsave: &fxsave,
         vdso_base: (d.vdso_base != 0).then_some(d.vdso_base),
         fpu_format: FpuFrameFormat::Fxsr,

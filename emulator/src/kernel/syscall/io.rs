@@ -115,7 +115,7 @@ fn write_file(
             match r {
                 PipeIo::Done(n) => Ok(n as u32),
                 PipeIo::Broken => {
-                    k.queue_signal(t, SIGPIPE, false);
+                    k.queue_signal(t, SIGPIPE, false, None);
                     Err(Errno::EPIPE.into())
                 }
                 PipeIo::WouldBlock if file.nonblocking() => Err(Errno::EAGAIN.into()),

@@ -156,6 +156,7 @@ fn do_clone(
             threads: vec![tid],
             exiting: None,
             shared_pending: SigSet::default(),
+            shared_info: Default::default(),
             rlimits: p.rlimits,
             start_ns: k.uptime_ns(),
             alarm: None,
@@ -196,6 +197,8 @@ fn do_clone(
         } else {
             t.altstack
         },
+        pending_info: Default::default(),
+        trap: t.trap,
     };
     if flags & CLONE_SETTLS != 0 {
         install_tls(k, &mut child, tls)?;

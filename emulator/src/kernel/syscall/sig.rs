@@ -214,15 +214,19 @@ fn signal_thread(k: &mut Kernel, t: &mut Task, tid: u32, sig: u32) -> SysResult 
     if sig != 0 && !valid(sig) {
         return Err(Errno::EINVAL.into());
     }
+    let info = {
+        let p = t.process.borrow();
+        crate::kernel::sigframe::SigInfo::kill(sig, -6, p.pid as i32, p.uid) // SI_TKILL
+    };
     if tid == t.tid {
         if sig != 0 {
-            k.queue_signal(t, sig, false);
+            k.queue_signal(t, sig, false, Some(info));
         }
         return Ok(0);
     }
     let mut target = k.tasks.remove(&tid).ok_or(Errno::ESRCH)?;
     if sig != 0 {
-        k.queue_signal(&mut target, sig, false);
+        k.queue_signal(&mut target, sig, false, Some(info));
     }
     k.tasks.insert(tid, target);
     Ok(0)
