@@ -35,7 +35,7 @@ pub struct RunArgs {
     /// Environment variable for the guest command (repeatable).
     #[arg(long = "env", short = 'e', value_name = "KEY=VALUE")]
     env: Vec<String>,
-    /// Command and arguments to run in the guest (default: /bin/sh).
+    /// Command and arguments to run in the guest (default: root's login shell).
     #[arg(trailing_var_arg = true)]
     command: Vec<String>,
 }
@@ -292,8 +292,13 @@ pub fn execute(args: RunArgs) -> ExitCode {
             return ExitCode::from(125);
         }
     };
+    // No command: root's login shell from the image, as a login shell.
     let command = if args.command.is_empty() {
-        vec!["/bin/sh".to_string()]
+        let shell = kernel
+            .root_shell()
+            .map(|s| String::from_utf8_lossy(&s).into_owned())
+            .unwrap_or_else(|| "/bin/sh".to_string());
+        vec![shell, "-l".to_string()]
     } else {
         args.command.clone()
     };

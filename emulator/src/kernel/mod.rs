@@ -182,6 +182,33 @@ impl Kernel {
             .write(Stream::Stderr, format!("{line}\n").as_bytes());
     }
 
+    /// Reads a whole file (at most 1 MiB) of the root filesystem by a plain absolute
+    /// path: no symbolic links, no other mounts (for the frontend's set-up questions).
+    pub fn read_root_file(&self, path: &[u8]) -> KResult<Vec<u8>> {
+        let fs = self.vfs.disk(0).ok_or(errno::Errno::EACCES)?;
+        let mut fs = fs.borrow_mut();
+        let mut ino = fs.root();
+        for part in path.split(|&b| b == b'/').filter(|p| !p.is_empty()) {
+            ino = fs.lookup(ino, part)?;
+        }
+        let size = fs.stat(ino)?.size.min(1 << 20) as usize;
+        let mut buf = vec![0u8; size];
+        let n = fs.read(ino, 0, &mut buf)?;
+        buf.truncate(n);
+        Ok(buf)
+    }
+
+    /// The login shell of root in the guest's `/etc/passwd`, if it names one.
+    pub fn root_shell(&self) -> Option<Vec<u8>> {
+        let passwd = self.read_root_file(b"/etc/passwd").ok()?;
+        passwd
+            .split(|&b| b == b'\n')
+            .map(|line| line.split(|&b| b == b':').collect::<Vec<_>>())
+            .find(|f| f.len() >= 7 && f[0] == b"root")
+            .map(|f| f[6].to_vec())
+            .filter(|s| s.starts_with(b"/"))
+    }
+
     /// Flushes every filesystem to its device (at shutdown).
     pub fn sync(&mut self) -> KResult<()> {
         self.vfs.sync_all()
