@@ -25,6 +25,7 @@ pub mod sigframe;
 pub mod signal;
 pub mod syscall;
 pub mod task;
+pub mod tty;
 pub mod vfs;
 
 use crate::block::BlockDevice;
