@@ -66,7 +66,9 @@ struct Input {
 
 type SharedInput = Arc<(Mutex<Input>, Condvar)>;
 
-/// The host's standard streams as the guest console.
+/// The host's standard streams as the guest console. When standard input is a
+/// terminal it is put in raw mode for the whole run (the guest's line discipline does
+/// echo, editing and Ctrl-C) and restored at the end.
 struct HostConsole {
     input: SharedInput,
     started: bool,
@@ -155,16 +157,10 @@ impl Console for HostConsole {
     fn is_terminal(&self, fd: u32) -> bool {
         self.terminal.get(fd as usize).copied().unwrap_or(false)
     }
-    fn set_line_mode(&mut self, canonical: bool, echo: bool) {
-        if !self.terminal[0] {
-            return;
-        }
-        if self.saved_mode.is_none() {
-            self.saved_mode = stty(&["-g"]);
-        }
-        let canon = if canonical { "icanon" } else { "-icanon" };
-        let echo = if echo { "echo" } else { "-echo" };
-        stty(&[canon, echo, "min", "1", "time", "0"]);
+    fn window_size(&self) -> Option<(u16, u16)> {
+        let size = stty(&["size"])?;
+        let mut parts = size.split_whitespace().map(|p| p.parse::<u16>().ok());
+        Some((parts.next()??, parts.next()??))
     }
 }
 
@@ -274,6 +270,11 @@ pub fn execute(args: RunArgs) -> ExitCode {
         ],
         saved_mode: None,
     };
+    let mut console = console;
+    if console.terminal[0] {
+        console.saved_mode = stty(&["-g"]);
+        stty(&["raw", "-echo"]);
+    }
     let platform = Platform {
         clock: Box::new(HostClock {
             start: Instant::now(),

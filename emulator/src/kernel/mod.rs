@@ -12,6 +12,7 @@
 //! Must not use host files, threads or clocks: it runs in a browser worker too.
 
 pub mod abi;
+pub mod console;
 pub mod device;
 pub mod errno;
 pub mod exec;
@@ -104,10 +105,8 @@ pub struct Kernel {
     /// Round-robin position of the scheduler.
     cursor: Tid,
     /// The pipe behind each FIFO inode that is open somewhere.
-    /// The console's `termios` as the guest last set it (the placeholder line discipline
-    /// until the tty work lands) and its foreground process group.
-    pub(crate) console_termios: [u8; syscall::io::TERMIOS_SIZE],
-    pub(crate) console_pgrp: Option<Tid>,
+    /// The console as a terminal (when the frontend's console is one).
+    pub(crate) tty_console: Option<console::TtyConsole>,
     /// The second last given to the filesystems for timestamps.
     fs_time: i64,
     pub(crate) fifos: BTreeMap<vfs::Loc, std::rc::Weak<std::cell::RefCell<pipe::Pipe>>>,
@@ -138,10 +137,13 @@ impl Kernel {
             cursor: 0,
             fifos: BTreeMap::new(),
             fs_time: 0,
-            console_termios: syscall::io::console_termios(),
-            console_pgrp: None,
+            tty_console: None,
         };
         fs::mount_standard(&mut kernel.vfs, ext2)?;
+        if kernel.platform.console.is_terminal(0) {
+            let size = kernel.platform.console.window_size();
+            kernel.tty_console = Some(console::TtyConsole::new(size));
+        }
         kernel.update_fs_time();
         Ok(kernel)
     }
