@@ -294,6 +294,7 @@ impl Kernel {
 
 /// Queues `sig` for the process of `t` unless it is ignored.
 fn post(t: &mut Task, sig: u32) {
+    Kernel::continue_or_stop_effects(&t.process, sig);
     let a = t.sighand.borrow()[sig as usize];
     if a.handler == SIG_IGN {
         return;
