@@ -140,7 +140,9 @@ impl Kernel {
             tty_console: None,
         };
         fs::mount_standard(&mut kernel.vfs, ext2)?;
-        if kernel.platform.console.is_terminal(0) {
+        // Like `docker run -t`: a terminal only when both input and output are one, so
+        // output redirected to a file gets no `\r\n`.
+        if kernel.platform.console.is_terminal(0) && kernel.platform.console.is_terminal(1) {
             let size = kernel.platform.console.window_size();
             kernel.tty_console = Some(console::TtyConsole::new(size));
         }
