@@ -1,6 +1,8 @@
 //! Helpers shared by the whole-system tests in `tests/tests/`: where the built guest
 //! images are, and failing loudly (never skipping) when they are missing.
 
+pub mod guest;
+
 use std::path::PathBuf;
 
 /// The folder holding one subfolder per built profile: `$WEBVM_IMAGES`, or `images/` at

@@ -1,8 +1,221 @@
-//! The Linux personality: the part of the emulator that plays the kernel for i386 guest
-//! programs (tasks, system calls, signals, files, terminals).
+//! The Linux personality: everything a Debian i386 program expects of a kernel, played
+//! inside the emulator.
 //!
-//! This holds the standalone parts that the kernel core (tasks, syscalls, VFS) builds on:
-//! the exact i386 signal delivery data (`sigframe`) and the terminal layer (`tty`).
+//! [`Kernel`] owns the machine's tasks, physical frames, mount table and the frontend's
+//! [`Platform`] services. The host drives it with [`Kernel::run`], which interleaves all
+//! guest tasks on the calling thread by instruction budget and never blocks: a syscall
+//! that must wait parks its task (see `sched`). Subsystems by folder: `task`, `sched`,
+//! `exec`, `signal`, `memory`, `file`, `pipe`, `device`, `vfs`, `fs/{ext2,tmpfs,procfs,
+//! devfs}`, `syscall/*` (one table naming every handler). `tty` and `sigframe` are built
+//! elsewhere and will replace the console placeholder and `signal::frame`.
+//!
+//! Must not use host files, threads or clocks: it runs in a browser worker too.
 
+pub mod abi;
+pub mod console;
+pub mod device;
+pub mod errno;
+pub mod exec;
+pub mod file;
+pub mod fs;
+pub mod memory;
+pub mod pipe;
+pub mod platform;
+pub mod sched;
 pub mod sigframe;
+pub mod signal;
+pub mod syscall;
+pub mod task;
 pub mod tty;
+pub mod vfs;
+
+use crate::block::BlockDevice;
+use crate::mm::Frames;
+use errno::KResult;
+use platform::{Platform, Stream};
+use std::collections::{BTreeMap, BTreeSet};
+use task::Tid;
+use vfs::Vfs;
+
+/// Why [`Kernel::run`] returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// The budget is used up; call again.
+    BudgetUsed,
+    /// Every task waits: for input from the console, or until the monotonic time
+    /// `until` (nanoseconds) if given. Call again when either may have happened.
+    Idle { until: Option<u64> },
+    /// The first process ended, with this wait status (exit code << 8, or signal).
+    Exited(u32),
+}
+
+impl Exit {
+    /// The shell's view of a wait status: the exit code, or 128 + signal.
+    pub fn shell_status(status: u32) -> i32 {
+        if status & 0x7f == 0 {
+            ((status >> 8) & 0xff) as i32
+        } else {
+            128 + (status & 0x7f) as i32
+        }
+    }
+}
+
+/// How the kernel was asked to behave.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Trace every syscall to the console's stderr (`WEBVM_LOG=strace`).
+    pub strace: bool,
+    /// Guest physical memory.
+    pub memory_bytes: u64,
+    /// Hostname `uname` reports.
+    pub hostname: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            strace: false,
+            memory_bytes: 1 << 30,
+            hostname: "webvm".into(),
+        }
+    }
+}
+
+/// A process that ended and was not yet waited for.
+#[derive(Clone, Copy, Debug)]
+pub struct Zombie {
+    pub ppid: Tid,
+    pub pgid: Tid,
+    pub status: u32,
+}
+
+/// The whole guest kernel state.
+pub struct Kernel {
+    pub tasks: BTreeMap<Tid, task::Task>,
+    pub frames: Frames,
+    pub vfs: Vfs,
+    pub platform: Platform,
+    pub options: Options,
+    pub zombies: BTreeMap<Tid, Zombie>,
+    next_tid: Tid,
+    pub(crate) enosys_logged: BTreeSet<u32>,
+    init_pid: Tid,
+    init_status: Option<u32>,
+    boot_ns: u64,
+    /// Round-robin position of the scheduler.
+    cursor: Tid,
+    /// The pipe behind each FIFO inode that is open somewhere.
+    /// The console as a terminal (when the frontend's console is one).
+    pub(crate) tty_console: Option<console::TtyConsole>,
+    /// The second last given to the filesystems for timestamps.
+    fs_time: i64,
+    pub(crate) fifos: BTreeMap<vfs::Loc, std::rc::Weak<std::cell::RefCell<pipe::Pipe>>>,
+}
+
+impl Kernel {
+    /// A machine with `root` (an ext2 filesystem on a block device) as `/`, tmpfs on
+    /// `/tmp` and `/dev/shm`, procfs on `/proc`, devfs on `/dev`, sysfs on `/sys`.
+    pub fn new<D: BlockDevice + 'static>(
+        root: D,
+        platform: Platform,
+        options: Options,
+    ) -> KResult<Kernel> {
+        let ext2 = crate::fs::ext2::Ext2Fs::open(root)?;
+        let boot_ns = platform.clock.monotonic_ns();
+        let mut kernel = Kernel {
+            tasks: BTreeMap::new(),
+            frames: Frames::new(options.memory_bytes),
+            vfs: Vfs::new(),
+            platform,
+            options,
+            zombies: BTreeMap::new(),
+            next_tid: 1,
+            enosys_logged: BTreeSet::new(),
+            init_pid: 0,
+            init_status: None,
+            boot_ns,
+            cursor: 0,
+            fifos: BTreeMap::new(),
+            fs_time: 0,
+            tty_console: None,
+        };
+        fs::mount_standard(&mut kernel.vfs, ext2)?;
+        // Like `docker run -t`: a terminal only when both input and output are one, so
+        // output redirected to a file gets no `\r\n`.
+        if kernel.platform.console.is_terminal(0) && kernel.platform.console.is_terminal(1) {
+            let size = kernel.platform.console.window_size();
+            kernel.tty_console = Some(console::TtyConsole::new(size));
+        }
+        kernel.update_fs_time();
+        Ok(kernel)
+    }
+
+    /// Gives the filesystems the current second for the timestamps they write.
+    pub(crate) fn update_fs_time(&mut self) {
+        let now = (self.platform.clock.realtime_ns() / 1_000_000_000) as i64;
+        if now != self.fs_time {
+            self.fs_time = now;
+            self.vfs.set_time(now);
+        }
+    }
+
+    /// Starts the first process: `argv[0]` resolved as a path, with `envp`.
+    pub fn spawn_init(&mut self, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> KResult<Tid> {
+        let pid = exec::spawn_init(self, argv, envp)?;
+        self.init_pid = pid;
+        Ok(pid)
+    }
+
+    pub fn alloc_tid(&mut self) -> Tid {
+        let tid = self.next_tid;
+        self.next_tid += 1;
+        tid
+    }
+
+    /// Nanoseconds since boot (monotonic).
+    pub fn uptime_ns(&self) -> u64 {
+        self.platform
+            .clock
+            .monotonic_ns()
+            .saturating_sub(self.boot_ns)
+    }
+
+    /// Writes a diagnostic line to the console's stderr.
+    pub fn log(&mut self, line: &str) {
+        self.platform
+            .console
+            .write(Stream::Stderr, format!("{line}\n").as_bytes());
+    }
+
+    /// Reads a whole file (at most 1 MiB) of the root filesystem by a plain absolute
+    /// path: no symbolic links, no other mounts (for the frontend's set-up questions).
+    pub fn read_root_file(&self, path: &[u8]) -> KResult<Vec<u8>> {
+        let fs = self.vfs.disk(0).ok_or(errno::Errno::EACCES)?;
+        let mut fs = fs.borrow_mut();
+        let mut ino = fs.root();
+        for part in path.split(|&b| b == b'/').filter(|p| !p.is_empty()) {
+            ino = fs.lookup(ino, part)?;
+        }
+        let size = fs.stat(ino)?.size.min(1 << 20) as usize;
+        let mut buf = vec![0u8; size];
+        let n = fs.read(ino, 0, &mut buf)?;
+        buf.truncate(n);
+        Ok(buf)
+    }
+
+    /// The login shell of root in the guest's `/etc/passwd`, if it names one.
+    pub fn root_shell(&self) -> Option<Vec<u8>> {
+        let passwd = self.read_root_file(b"/etc/passwd").ok()?;
+        passwd
+            .split(|&b| b == b'\n')
+            .map(|line| line.split(|&b| b == b':').collect::<Vec<_>>())
+            .find(|f| f.len() >= 7 && f[0] == b"root")
+            .map(|f| f[6].to_vec())
+            .filter(|s| s.starts_with(b"/"))
+    }
+
+    /// Flushes every filesystem to its device (at shutdown).
+    pub fn sync(&mut self) -> KResult<()> {
+        self.vfs.sync_all()
+    }
+}

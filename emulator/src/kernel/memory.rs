@@ -1,0 +1,336 @@
+//! A process's memory as the CPU and the syscall layer use it: [`Mm`] wraps the
+//! [`AddressSpace`] with the "page holds decoded code" marks the CPU needs, and
+//! [`UserMem`] borrows it with the machine's frames to implement
+//! [`GuestMemory`] and the copy-from/to-user helpers syscalls use (a bad pointer is
+//! `EFAULT`, never a panic).
+
+use super::errno::{Errno, KResult};
+use crate::cpu::{Access as CpuAccess, GuestAddr, GuestMemory, MemFault};
+use crate::mm::{Access, AccessFault, AddressSpace, FrameId, Frames, PAGE_SIZE};
+use zerocopy::{FromBytes, Immutable, IntoBytes};
+
+/// One process's memory: shared by the threads of a process.
+pub struct Mm {
+    pub space: AddressSpace,
+    /// One bit per guest page: the page holds decoded code.
+    code_pages: Vec<u64>,
+    code_epoch: u64,
+    written_code_pages: Vec<u32>,
+}
+
+impl Mm {
+    pub fn new(space: AddressSpace) -> Mm {
+        Mm {
+            space,
+            code_pages: vec![0; (1 << 20) / 64],
+            code_epoch: 0,
+            written_code_pages: Vec::new(),
+        }
+    }
+
+    /// Changes whenever a code page is written (threads compare it between time slices).
+    pub fn code_epoch(&self) -> u64 {
+        self.code_epoch
+    }
+
+    /// Forgets every code mark (after `execve`).
+    pub fn reset_code_marks(&mut self) {
+        self.code_pages.iter_mut().for_each(|w| *w = 0);
+        self.written_code_pages.clear();
+        self.code_epoch += 1;
+    }
+
+    #[inline]
+    fn note_write(&mut self, page: u32) {
+        let (word, bit) = ((page >> 6) as usize, page & 63);
+        if self.code_pages[word] & (1 << bit) != 0 {
+            self.code_pages[word] &= !(1 << bit);
+            self.code_epoch += 1;
+            self.written_code_pages.push(page);
+        }
+    }
+}
+
+/// An [`Mm`] together with the frames: what the CPU runs against.
+///
+/// It keeps the last page translated for reading and for writing (a one-entry TLB each).
+/// Mappings cannot change while it lives except through its own translations, and a
+/// write translation (which may break copy-on-write) drops the read entry.
+pub struct UserMem<'a> {
+    pub mm: &'a mut Mm,
+    pub frames: &'a mut Frames,
+    read_tlb: (u32, FrameId),
+    write_tlb: (u32, FrameId),
+}
+
+const NO_PAGE: u32 = u32::MAX;
+
+fn cpu_fault(f: AccessFault) -> MemFault {
+    MemFault {
+        addr: GuestAddr(f.addr),
+        access: match f.access {
+            Access::Read => CpuAccess::Read,
+            Access::Write => CpuAccess::Write,
+            Access::Execute => CpuAccess::Execute,
+        },
+    }
+}
+
+impl<'a> UserMem<'a> {
+    pub fn new(mm: &'a mut Mm, frames: &'a mut Frames) -> UserMem<'a> {
+        UserMem {
+            mm,
+            frames,
+            read_tlb: (NO_PAGE, FrameId(0)),
+            write_tlb: (NO_PAGE, FrameId(0)),
+        }
+    }
+
+    #[inline]
+    fn read_frame(&mut self, addr: u32) -> Result<FrameId, MemFault> {
+        let page = addr / PAGE_SIZE;
+        if self.read_tlb.0 == page {
+            return Ok(self.read_tlb.1);
+        }
+        let frame = self
+            .mm
+            .space
+            .translate(self.frames, addr, Access::Read)
+            .map_err(cpu_fault)?;
+        self.read_tlb = (page, frame);
+        Ok(frame)
+    }
+
+    #[inline]
+    fn write_frame(&mut self, addr: u32) -> Result<FrameId, MemFault> {
+        let page = addr / PAGE_SIZE;
+        if self.write_tlb.0 == page {
+            return Ok(self.write_tlb.1);
+        }
+        let frame = self
+            .mm
+            .space
+            .translate(self.frames, addr, Access::Write)
+            .map_err(cpu_fault)?;
+        self.write_tlb = (page, frame);
+        if self.read_tlb.0 == page {
+            self.read_tlb.1 = frame;
+        }
+        Ok(frame)
+    }
+
+    /// Forgets the cached translations (after memory changed behind this view).
+    fn forget(&mut self) {
+        self.read_tlb.0 = NO_PAGE;
+        self.write_tlb.0 = NO_PAGE;
+    }
+
+    #[inline]
+    fn read_n<const N: usize>(&mut self, addr: u32) -> Result<[u8; N], MemFault> {
+        let mut out = [0u8; N];
+        let off = (addr % PAGE_SIZE) as usize;
+        if off + N <= PAGE_SIZE as usize {
+            let frame = self.read_frame(addr)?;
+            out.copy_from_slice(&self.frames.bytes(frame)[off..off + N]);
+        } else {
+            self.mm
+                .space
+                .read_bytes(self.frames, addr, &mut out)
+                .map_err(cpu_fault)?;
+        }
+        Ok(out)
+    }
+
+    #[inline]
+    fn write_n(&mut self, addr: u32, data: &[u8]) -> Result<(), MemFault> {
+        let off = (addr % PAGE_SIZE) as usize;
+        if off + data.len() <= PAGE_SIZE as usize {
+            let frame = self.write_frame(addr)?;
+            self.frames.bytes_mut(frame)[off..off + data.len()].copy_from_slice(data);
+            self.mm.note_write(addr / PAGE_SIZE);
+        } else {
+            // All or nothing: make sure the second page is writable first.
+            let second = addr.wrapping_add(data.len() as u32 - 1);
+            self.mm
+                .space
+                .translate(self.frames, second, Access::Write)
+                .map_err(cpu_fault)?;
+            self.forget();
+            self.mm
+                .space
+                .write_bytes(self.frames, addr, data)
+                .map_err(cpu_fault)?;
+            self.mm.note_write(addr / PAGE_SIZE);
+            self.mm.note_write(second / PAGE_SIZE);
+        }
+        Ok(())
+    }
+
+    /// copy_from_user.
+    pub fn read(&mut self, addr: u32, buf: &mut [u8]) -> KResult<()> {
+        if buf.is_empty() {
+            return Ok(());
+        }
+        self.mm
+            .space
+            .read_bytes(self.frames, addr, buf)
+            .map_err(|_| Errno::EFAULT)
+    }
+
+    /// copy_to_user.
+    pub fn write(&mut self, addr: u32, data: &[u8]) -> KResult<()> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        self.forget();
+        self.mm
+            .space
+            .write_bytes(self.frames, addr, data)
+            .map_err(|_| Errno::EFAULT)?;
+        let last_byte = addr.wrapping_add(data.len() as u32 - 1).max(addr);
+        let (first, last) = (addr / PAGE_SIZE, last_byte / PAGE_SIZE);
+        for page in first..=last {
+            self.mm.note_write(page);
+        }
+        Ok(())
+    }
+
+    pub fn read_vec(&mut self, addr: u32, len: usize) -> KResult<Vec<u8>> {
+        let mut v = vec![0u8; len];
+        self.read(addr, &mut v)?;
+        Ok(v)
+    }
+
+    pub fn read_u32(&mut self, addr: u32) -> KResult<u32> {
+        let mut b = [0u8; 4];
+        self.read(addr, &mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+
+    pub fn write_u32(&mut self, addr: u32, v: u32) -> KResult<()> {
+        self.write(addr, &v.to_le_bytes())
+    }
+
+    /// Reads a plain-old-data guest structure.
+    pub fn read_obj<T: FromBytes + IntoBytes>(&mut self, addr: u32) -> KResult<T> {
+        let mut v = T::new_zeroed();
+        self.read(addr, v.as_mut_bytes())?;
+        Ok(v)
+    }
+
+    /// Writes a plain-old-data guest structure.
+    pub fn write_obj<T: IntoBytes + Immutable>(&mut self, addr: u32, v: &T) -> KResult<()> {
+        self.write(addr, v.as_bytes())
+    }
+
+    /// A NUL-terminated string of at most `max` bytes (`ENAMETOOLONG` beyond).
+    pub fn read_cstr(&mut self, addr: u32, max: usize) -> KResult<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut at = addr;
+        loop {
+            let room = (PAGE_SIZE - at % PAGE_SIZE) as usize;
+            let mut chunk = vec![0u8; room.min(256)];
+            self.read(at, &mut chunk)?;
+            if let Some(nul) = chunk.iter().position(|&b| b == 0) {
+                out.extend_from_slice(&chunk[..nul]);
+                return Ok(out);
+            }
+            out.extend_from_slice(&chunk);
+            if out.len() > max {
+                return Err(Errno::ENAMETOOLONG);
+            }
+            at = at.wrapping_add(chunk.len() as u32);
+        }
+    }
+
+    /// A NULL-terminated array of string pointers (argv, envp).
+    pub fn read_cstr_array(&mut self, addr: u32) -> KResult<Vec<Vec<u8>>> {
+        let mut out = Vec::new();
+        if addr == 0 {
+            return Ok(out);
+        }
+        for i in 0..0x10000u32 {
+            let p = self.read_u32(addr.wrapping_add(i * 4))?;
+            if p == 0 {
+                return Ok(out);
+            }
+            out.push(self.read_cstr(p, 128 * 1024)?);
+        }
+        Err(Errno::E2BIG)
+    }
+}
+
+impl GuestMemory for UserMem<'_> {
+    fn read_u8(&mut self, addr: GuestAddr) -> Result<u8, MemFault> {
+        Ok(self.read_n::<1>(addr.0)?[0])
+    }
+    fn read_u16(&mut self, addr: GuestAddr) -> Result<u16, MemFault> {
+        Ok(u16::from_le_bytes(self.read_n(addr.0)?))
+    }
+    fn read_u32(&mut self, addr: GuestAddr) -> Result<u32, MemFault> {
+        Ok(u32::from_le_bytes(self.read_n(addr.0)?))
+    }
+    fn read_u64(&mut self, addr: GuestAddr) -> Result<u64, MemFault> {
+        Ok(u64::from_le_bytes(self.read_n(addr.0)?))
+    }
+    fn write_u8(&mut self, addr: GuestAddr, value: u8) -> Result<(), MemFault> {
+        self.write_n(addr.0, &[value])
+    }
+    fn write_u16(&mut self, addr: GuestAddr, value: u16) -> Result<(), MemFault> {
+        self.write_n(addr.0, &value.to_le_bytes())
+    }
+    fn write_u32(&mut self, addr: GuestAddr, value: u32) -> Result<(), MemFault> {
+        self.write_n(addr.0, &value.to_le_bytes())
+    }
+    fn write_u64(&mut self, addr: GuestAddr, value: u64) -> Result<(), MemFault> {
+        self.write_n(addr.0, &value.to_le_bytes())
+    }
+    fn check_write(&mut self, addr: GuestAddr, len: u32) -> Result<(), MemFault> {
+        if len == 0 {
+            return Ok(());
+        }
+        self.forget();
+        let last = addr.0.wrapping_add(len - 1);
+        let mut page = addr.0 & !(PAGE_SIZE - 1);
+        loop {
+            let at = page.max(addr.0);
+            self.mm
+                .space
+                .translate(self.frames, at, Access::Write)
+                .map_err(cpu_fault)?;
+            if page >= (last & !(PAGE_SIZE - 1)) {
+                return Ok(());
+            }
+            page += PAGE_SIZE;
+        }
+    }
+    fn fetch_code(&mut self, addr: GuestAddr, buf: &mut [u8]) -> Result<usize, MemFault> {
+        let mut n = 0;
+        while n < buf.len() {
+            let at = addr.0.wrapping_add(n as u32);
+            match self.mm.space.translate(self.frames, at, Access::Execute) {
+                Ok(frame) => {
+                    let off = (at % PAGE_SIZE) as usize;
+                    let take = (PAGE_SIZE as usize - off).min(buf.len() - n);
+                    buf[n..n + take].copy_from_slice(&self.frames.bytes(frame)[off..off + take]);
+                    n += take;
+                }
+                Err(f) if n == 0 => return Err(cpu_fault(f)),
+                Err(_) => break,
+            }
+        }
+        Ok(n)
+    }
+    fn mark_code_page(&mut self, page: u32) {
+        let (word, bit) = ((page >> 6) as usize, page & 63);
+        if let Some(w) = self.mm.code_pages.get_mut(word) {
+            *w |= 1 << bit;
+        }
+    }
+    fn code_write_epoch(&self) -> u64 {
+        self.mm.code_epoch
+    }
+    fn take_written_code_pages(&mut self, out: &mut Vec<u32>) {
+        out.append(&mut self.mm.written_code_pages);
+    }
+}

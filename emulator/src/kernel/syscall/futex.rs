@@ -1,0 +1,195 @@
+//! Futexes: `FUTEX_WAIT`/`WAKE`/`REQUEUE`/`CMP_REQUEUE` and their bitset forms, keyed
+//! by (address space, address). A waiter parks; `wake` marks it woken so its retried
+//! wait returns 0 instead of checking the value again.
+
+use super::{mem, Call, SysError, SysResult};
+use crate::kernel::abi::{Timespec32, Timespec64};
+use crate::kernel::errno::Errno;
+use crate::kernel::memory::Mm;
+use crate::kernel::task::{Task, TaskState};
+use crate::kernel::Kernel;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+const FUTEX_WAIT: u32 = 0;
+const FUTEX_WAKE: u32 = 1;
+const FUTEX_REQUEUE: u32 = 3;
+const FUTEX_CMP_REQUEUE: u32 = 4;
+const FUTEX_WAKE_OP: u32 = 5;
+const FUTEX_WAIT_BITSET: u32 = 9;
+const FUTEX_WAKE_BITSET: u32 = 10;
+const FUTEX_CMD_MASK: u32 = 0x7f; // without PRIVATE (128) and CLOCK_REALTIME (256)
+
+/// Whether `t` is parked in a futex wait on `addr` of `mm` matching `bitset`.
+fn waits_on(t: &Task, mm: &Rc<RefCell<Mm>>, addr: u32, bitset: u32) -> bool {
+    if t.futex_woken || !Rc::ptr_eq(&t.mm, mm) {
+        return false;
+    }
+    match t.state {
+        TaskState::Parked(p)
+            if p.nr == super::names::nr::FUTEX || p.nr == super::names::nr::FUTEX_TIME64 =>
+        {
+            let cmd = p.args[1] & FUTEX_CMD_MASK;
+            let their_bits = if cmd == FUTEX_WAIT_BITSET {
+                p.args[5]
+            } else {
+                u32::MAX
+            };
+            p.args[0] == addr
+                && (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET)
+                && their_bits & bitset != 0
+        }
+        _ => false,
+    }
+}
+
+/// Wakes up to `n` waiters on `addr`; returns how many.
+pub fn wake(k: &mut Kernel, mm: &Rc<RefCell<Mm>>, addr: u32, n: u32, bitset: u32) -> u32 {
+    let mut woken = 0;
+    for t in k.tasks.values_mut() {
+        if woken >= n {
+            break;
+        }
+        if waits_on(t, mm, addr, bitset) {
+            t.futex_woken = true;
+            woken += 1;
+        }
+    }
+    woken
+}
+
+/// Moves up to `n` waiters from `from` to `to`.
+fn requeue(k: &mut Kernel, mm: &Rc<RefCell<Mm>>, from: u32, to: u32, n: u32) -> u32 {
+    let mut moved = 0;
+    for t in k.tasks.values_mut() {
+        if moved >= n {
+            break;
+        }
+        if waits_on(t, mm, from, u32::MAX) {
+            if let TaskState::Parked(p) = &mut t.state {
+                p.args[0] = to;
+                moved += 1;
+            }
+        }
+    }
+    moved
+}
+
+fn do_futex(k: &mut Kernel, t: &mut Task, c: &Call, wide: bool) -> SysResult {
+    let (addr, op, val) = (c.arg(0), c.arg(1), c.arg(2));
+    let cmd = op & FUTEX_CMD_MASK;
+    match cmd {
+        FUTEX_WAIT | FUTEX_WAIT_BITSET => {
+            if cmd == FUTEX_WAIT_BITSET && c.arg(5) == 0 {
+                return Err(Errno::EINVAL.into());
+            }
+            if t.futex_woken {
+                t.futex_woken = false;
+                return Ok(0);
+            }
+            let retry = c.deadline.is_some() || matches!(t.state, TaskState::Parked(_));
+            if let Some(d) = c.deadline {
+                if k.platform.clock.monotonic_ns() >= d {
+                    return Err(Errno::ETIMEDOUT.into());
+                }
+            }
+            if retry {
+                return Err(SysError::Block(c.deadline));
+            }
+            let current = mem(k, t, |m| m.read_u32(addr))?;
+            if current != val {
+                return Err(Errno::EAGAIN.into());
+            }
+            let deadline = if c.arg(3) == 0 {
+                None
+            } else {
+                let ns = if wide {
+                    let ts: Timespec64 = mem(k, t, |m| m.read_obj(c.arg(3)))?;
+                    (ts.sec.max(0) as u64)
+                        .saturating_mul(1_000_000_000)
+                        .saturating_add(ts.nsec.max(0) as u64)
+                } else {
+                    let ts: Timespec32 = mem(k, t, |m| m.read_obj(c.arg(3)))?;
+                    (ts.sec.max(0) as u64) * 1_000_000_000 + ts.nsec.max(0) as u64
+                };
+                let mono = k.platform.clock.monotonic_ns();
+                Some(if cmd == FUTEX_WAIT_BITSET {
+                    // Absolute on CLOCK_MONOTONIC (or REALTIME with the flag).
+                    if op & 256 != 0 {
+                        mono.saturating_add(ns.saturating_sub(k.platform.clock.realtime_ns()))
+                    } else {
+                        ns
+                    }
+                } else {
+                    mono.saturating_add(ns)
+                })
+            };
+            Err(SysError::Block(deadline))
+        }
+        FUTEX_WAKE | FUTEX_WAKE_BITSET => {
+            let bits = if cmd == FUTEX_WAKE_BITSET {
+                c.arg(5)
+            } else {
+                u32::MAX
+            };
+            Ok(wake(k, &t.mm.clone(), addr, val, bits))
+        }
+        FUTEX_REQUEUE | FUTEX_CMP_REQUEUE => {
+            if cmd == FUTEX_CMP_REQUEUE {
+                let current = mem(k, t, |m| m.read_u32(addr))?;
+                if current != c.arg(5) {
+                    return Err(Errno::EAGAIN.into());
+                }
+            }
+            let mm = t.mm.clone();
+            let woken = wake(k, &mm, addr, val, u32::MAX);
+            let moved = requeue(k, &mm, addr, c.arg(4), c.arg(3));
+            Ok(woken + moved)
+        }
+        FUTEX_WAKE_OP => {
+            // Apply the operation to *uaddr2, then wake on both.
+            let (addr2, encoded) = (c.arg(4), c.arg(5));
+            let old = mem(k, t, |m| m.read_u32(addr2))?;
+            let (opcode, cmp) = ((encoded >> 28) & 7, (encoded >> 24) & 15);
+            let mut oparg = (encoded >> 12) & 0xfff;
+            let cmparg = encoded & 0xfff;
+            if encoded >> 28 & 8 != 0 {
+                oparg = 1 << (oparg & 31);
+            }
+            let new = match opcode {
+                0 => oparg,
+                1 => old.wrapping_add(oparg),
+                2 => old | oparg,
+                3 => old & !oparg,
+                4 => old ^ oparg,
+                _ => return Err(Errno::ENOSYS.into()),
+            };
+            mem(k, t, |m| m.write_u32(addr2, new))?;
+            let mm = t.mm.clone();
+            let mut woken = wake(k, &mm, addr, val, u32::MAX);
+            let (o, a) = (old as i32, cmparg as i32);
+            let hit = match cmp {
+                0 => o == a,
+                1 => o != a,
+                2 => o < a,
+                3 => o <= a,
+                4 => o > a,
+                5 => o >= a,
+                _ => return Err(Errno::ENOSYS.into()),
+            };
+            if hit {
+                woken += wake(k, &mm, addr2, c.arg(3), u32::MAX);
+            }
+            Ok(woken)
+        }
+        _ => Err(Errno::ENOSYS.into()),
+    }
+}
+
+pub fn futex(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
+    do_futex(k, t, c, false)
+}
+
+pub fn futex_time64(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
+    do_futex(k, t, c, true)
+}

@@ -1,0 +1,247 @@
+//! Time syscalls: `clock_gettime` (and `*_time64`), `gettimeofday`, `time`, `times`,
+//! `getrusage`, sleeps (`nanosleep`, `clock_nanosleep`) that park the task until a
+//! deadline, `alarm` and the real-time interval timer (`setitimer(ITIMER_REAL)`).
+
+use super::{mem, Call, SysError, SysResult};
+use crate::kernel::abi::{Rusage, Timespec32, Timespec64, Timeval32, Tms};
+use crate::kernel::errno::{Errno, KResult};
+use crate::kernel::task::Task;
+use crate::kernel::Kernel;
+
+const CLOCK_REALTIME: u32 = 0;
+const TIMER_ABSTIME: u32 = 1;
+
+/// Nanoseconds on `clock`.
+fn now(k: &Kernel, t: &Task, clock: u32) -> KResult<u64> {
+    match clock {
+        0 | 5 | 8 | 11 => Ok(k.platform.clock.realtime_ns()), // REALTIME(_COARSE/_ALARM), TAI
+        1 | 4 | 6 | 7 | 9 => Ok(k.platform.clock.monotonic_ns()), // MONOTONIC*, BOOTTIME*
+        2 | 3 => Ok(t.cpu.state.instructions_retired),        // CPU time: 1 instruction = 1 ns
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+pub fn clock_gettime(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
+    let ns = now(k, t, c.arg(0))?;
+    let ts = Timespec32 {
+        sec: (ns / 1_000_000_000) as i32,
+        nsec: (ns % 1_000_000_000) as i32,
+    };
+    mem(k, t, |m| m.write_obj(c.arg(1), &ts))?;
+    Ok(0)
+}
+
+pub fn clock_gettime64(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
+    let ns = now(k, t, c.arg(0))?;
+    let ts = Timespec64 {
+        sec: (ns / 1_000_000_000) as i64,
+        nsec: (ns % 1_000_000_000) as i64,
+    };
+    mem(k, t, |m| m.write_obj(c.arg(1), &ts))?;
+    Ok(0)
+}
+
+pub fn clock_getres(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
+    now(k, t, c.arg(0))?;
+    if c.arg(1) != 0 {
+        mem(k, t, |m| {
+            m.write_obj(c.arg(1), &Timespec32 { sec: 0, nsec: 1 })
+        })?;
+    }
+    Ok(0)
+}
+
+pub fn clock_getres64(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
+    now(k, t, c.arg(0))?;
+    if c.arg(1) != 0 {
+        mem(k, t, |m| {
+            m.write_obj(c.arg(1), &Timespec64 { sec: 0, nsec: 1 })
+        })?;
+    }
+    Ok(0)
+}
+
+pub fn gettimeofday(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
+    let ns = k.platform.clock.realtime_ns();
+    if c.arg(0) != 0 {
+        let tv = Timeval32 {
+            sec: (ns / 1_000_000_000) as i32,
+            usec: ((ns / 1000) % 1_000_000) as i32,
+        };
+        mem(k, t, |m| m.write_obj(c.arg(0), &tv))?;
+    }
+    if c.arg(1) != 0 {
+        mem(k, t, |m| m.write_obj(c.arg(1), &[0u32; 2]))?;
+    }
+    Ok(0)
+}
+
+pub fn time(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
+    let secs = (k.platform.clock.realtime_ns() / 1_000_000_000) as u32;
+    if c.arg(0) != 0 {
+        mem(k, t, |m| m.write_u32(c.arg(0), secs))?;
+    }
+    Ok(secs)
+}
+
+pub fn times(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
+    let ticks = (t.cpu.state.instructions_retired / 10_000_000) as u32;
+    if c.arg(0) != 0 {
+        let tms = Tms {
+            utime: ticks,
+            ..Tms::default()
+        };
+        mem(k, t, |m| m.write_obj(c.arg(0), &tms))?;
+    }
+    Ok((k.uptime_ns() / 10_000_000) as u32)
+}
+
+pub fn getrusage(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
+    let us = t.cpu.state.instructions_retired / 1000;
+    let r = Rusage {
+        utime: Timeval32 {
+            sec: (us / 1_000_000) as i32,
+            usec: (us % 1_000_000) as i32,
+        },
+        ..Rusage::default()
+    };
+    mem(k, t, |m| m.write_obj(c.arg(1), &r))?;
+    Ok(0)
+}
+
+/// Parks until the monotonic `deadline`.
+fn sleep_until(k: &Kernel, deadline: u64) -> SysResult {
+    if k.platform.clock.monotonic_ns() >= deadline {
+        Ok(0)
+    } else {
+        Err(SysError::Block(Some(deadline)))
+    }
+}
+
+fn read_ts(k: &mut Kernel, t: &Task, addr: u32, wide: bool) -> KResult<u64> {
+    let (sec, nsec) = if wide {
+        let ts: Timespec64 = mem(k, t, |m| m.read_obj(addr))?;
+        (ts.sec, ts.nsec)
+    } else {
+        let ts: Timespec32 = mem(k, t, |m| m.read_obj(addr))?;
+        (i64::from(ts.sec), i64::from(ts.nsec))
+    };
+    if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
+        return Err(Errno::EINVAL);
+    }
+    Ok((sec as u64)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(nsec as u64))
+}
+
+fn relative_sleep(k: &mut Kernel, t: &Task, c: &Call, addr: u32, wide: bool) -> SysResult {
+    let deadline = match c.deadline {
+        Some(d) => d,
+        None => {
+            let ns = read_ts(k, t, addr, wide)?;
+            k.platform.clock.monotonic_ns().saturating_add(ns)
+        }
+    };
+    sleep_until(k, deadline)
+}
+
+pub fn nanosleep(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
+    relative_sleep(k, t, c, c.arg(0), false)
+}
+
+fn clock_sleep(k: &mut Kernel, t: &mut Task, c: &Call, wide: bool) -> SysResult {
+    if c.arg(1) & TIMER_ABSTIME == 0 {
+        now(k, t, c.arg(0))?;
+        return relative_sleep(k, t, c, c.arg(2), wide);
+    }
+    let deadline = match c.deadline {
+        Some(d) => d,
+        None => {
+            let target = read_ts(k, t, c.arg(2), wide)?;
+            let clock_now = now(k, t, c.arg(0))?;
+            let mono = k.platform.clock.monotonic_ns();
+            if c.arg(0) == CLOCK_REALTIME {
+                mono.saturating_add(target.saturating_sub(clock_now))
+            } else {
+                target
+            }
+        }
+    };
+    sleep_until(k, deadline)
+}
+
+pub fn clock_nanosleep(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
+    clock_sleep(k, t, c, false)
+}
+
+pub fn clock_nanosleep64(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
+    clock_sleep(k, t, c, true)
+}
+
+/// Arms `ITIMER_REAL`; returns what was left of the previous timer (ns).
+fn arm(k: &Kernel, t: &Task, value_ns: u64, interval_ns: u64) -> (u64, u64) {
+    let now = k.platform.clock.monotonic_ns();
+    let mut p = t.process.borrow_mut();
+    let left = p.alarm.map_or(0, |d| d.saturating_sub(now));
+    let old_interval = p.alarm_interval;
+    p.alarm = (value_ns > 0).then(|| now.saturating_add(value_ns));
+    p.alarm_interval = if value_ns > 0 { interval_ns } else { 0 };
+    (left, old_interval)
+}
+
+pub fn alarm(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
+    let (left, _) = arm(k, t, u64::from(c.arg(0)) * 1_000_000_000, 0);
+    Ok(left.div_ceil(1_000_000_000) as u32)
+}
+
+fn timeval_ns(tv: Timeval32) -> KResult<u64> {
+    if tv.sec < 0 || !(0..1_000_000).contains(&tv.usec) {
+        return Err(Errno::EINVAL);
+    }
+    Ok(tv.sec as u64 * 1_000_000_000 + tv.usec as u64 * 1000)
+}
+
+fn ns_timeval(ns: u64) -> Timeval32 {
+    Timeval32 {
+        sec: (ns / 1_000_000_000) as i32,
+        usec: ((ns / 1000) % 1_000_000) as i32,
+    }
+}
+
+const ITIMER_REAL: u32 = 0;
+
+pub fn setitimer(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
+    if c.arg(0) != ITIMER_REAL {
+        return Err(Errno::EINVAL.into());
+    }
+    let (value, interval) = if c.arg(1) == 0 {
+        (0, 0)
+    } else {
+        let v: [Timeval32; 2] = mem(k, t, |m| m.read_obj(c.arg(1)))?;
+        (timeval_ns(v[1])?, timeval_ns(v[0])?)
+    };
+    let (left, old_interval) = arm(k, t, value, interval);
+    if c.arg(2) != 0 {
+        let old = [ns_timeval(old_interval), ns_timeval(left)];
+        mem(k, t, |m| m.write_obj(c.arg(2), &old))?;
+    }
+    Ok(0)
+}
+
+pub fn getitimer(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
+    if c.arg(0) != ITIMER_REAL {
+        return Err(Errno::EINVAL.into());
+    }
+    let now = k.platform.clock.monotonic_ns();
+    let (left, interval) = {
+        let p = t.process.borrow();
+        (
+            p.alarm.map_or(0, |d| d.saturating_sub(now)),
+            p.alarm_interval,
+        )
+    };
+    mem(k, t, |m| {
+        m.write_obj(c.arg(1), &[ns_timeval(interval), ns_timeval(left)])
+    })?;
+    Ok(0)
+}

@@ -1,0 +1,127 @@
+//! Tasks: one per guest thread, each with its CPU state, and the parts Linux lets
+//! threads share (memory, descriptor table, filesystem context, signal handlers, the
+//! process itself) behind `Rc<RefCell<..>>`, shared or copied as `clone` flags say.
+//!
+//! The scheduler (`kernel::sched`) runs them; this module holds their state only.
+
+use super::file::FdTable;
+use super::memory::Mm;
+use super::sigframe::{SigInfo, TrapInfo};
+use super::signal::{SigAction, SigSet, NSIG};
+use super::vfs::Loc;
+use crate::cpu::{Cpu, SyscallGate};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+pub type Tid = u32;
+
+/// Working directory, root and umask (`CLONE_FS` shares them).
+#[derive(Clone)]
+pub struct FsContext {
+    pub root: Loc,
+    pub cwd: Loc,
+    pub umask: u32,
+}
+
+/// What a thread group shares: identity, family, credentials, the program.
+pub struct Process {
+    pub pid: Tid,
+    pub ppid: Tid,
+    pub pgid: Tid,
+    pub sid: Tid,
+    pub uid: u32,
+    pub gid: u32,
+    pub groups: Vec<u32>,
+    /// Path of the running program (`/proc/self/exe`).
+    pub exe: Vec<u8>,
+    /// The command name (`/proc/self/comm`, `prctl(PR_GET_NAME)`), at most 15 bytes.
+    pub comm: Vec<u8>,
+    /// NUL-separated arguments (`/proc/self/cmdline`).
+    pub cmdline: Vec<u8>,
+    /// Signal sent to the parent when it exits (usually SIGCHLD).
+    pub exit_signal: u32,
+    /// Stopped by a stop signal (its threads do not run until SIGCONT or SIGKILL).
+    pub stopped: bool,
+    /// A stop (`Some(sig)`) or continue (`Some(SIGCONT)`) the parent has not yet
+    /// collected with `WUNTRACED`/`WCONTINUED`.
+    pub stop_report: Option<u32>,
+    /// The console is this process's controlling terminal.
+    pub ctty: bool,
+    /// Live threads.
+    pub threads: Vec<Tid>,
+    /// Set once `exit_group` or a fatal signal ends the process: the wait status.
+    pub exiting: Option<u32>,
+    /// Signals sent to the process as a whole, and the `siginfo` of those that have one.
+    pub shared_pending: SigSet,
+    pub shared_info: BTreeMap<u32, SigInfo>,
+    /// Resource limits (cur, max) by resource number.
+    pub rlimits: [(u64, u64); 16],
+    pub start_ns: u64,
+    /// `ITIMER_REAL`: when SIGALRM is next due (monotonic ns) and the reload interval.
+    pub alarm: Option<u64>,
+    pub alarm_interval: u64,
+}
+
+/// A wait a syscall is parked on; the handler runs again when the scheduler retries it.
+#[derive(Clone, Copy, Debug)]
+pub struct Parked {
+    pub nr: u32,
+    pub args: [u32; 6],
+    /// Monotonic time at which a timed wait gives up.
+    pub deadline: Option<u64>,
+}
+
+/// Why a task is not runnable.
+#[derive(Clone, Copy, Debug)]
+pub enum TaskState {
+    Runnable,
+    /// In a syscall that must wait.
+    Parked(Parked),
+    /// A vfork parent waiting for its child to exec or exit.
+    VforkWait(Tid),
+    /// Finished; removed at the next scheduling pass.
+    Dead,
+}
+
+/// One guest thread.
+pub struct Task {
+    pub tid: Tid,
+    pub cpu: Cpu,
+    pub mm: Rc<RefCell<Mm>>,
+    pub files: Rc<RefCell<FdTable>>,
+    pub fs: Rc<RefCell<FsContext>>,
+    pub sighand: Rc<RefCell<[SigAction; NSIG]>>,
+    pub process: Rc<RefCell<Process>>,
+    pub sigmask: SigSet,
+    pub pending: SigSet,
+    /// Mask to restore after a `sigsuspend`-style wait delivers its signal.
+    pub saved_mask: Option<SigSet>,
+    pub clear_child_tid: u32,
+    pub robust_list: u32,
+    pub state: TaskState,
+    /// The gate of the syscall in progress (for restarts).
+    pub gate: SyscallGate,
+    /// A `FUTEX_WAKE` reached this task's wait.
+    pub futex_woken: bool,
+    /// The memory's code epoch when this task last ran (threads share memory).
+    pub code_epoch_seen: u64,
+    /// Start of the vDSO in this task's memory.
+    pub vdso_base: u32,
+    /// Alternate signal stack (sp, size, flags).
+    pub altstack: (u32, u32, u32),
+    /// The `siginfo` of pending thread-directed signals that carry one.
+    pub pending_info: BTreeMap<u32, SigInfo>,
+    /// The last CPU exception (trapno, error code, cr2) for signal frames.
+    pub trap: TrapInfo,
+}
+
+impl Task {
+    pub fn pid(&self) -> Tid {
+        self.process.borrow().pid
+    }
+
+    pub fn is_leader(&self) -> bool {
+        self.pid() == self.tid
+    }
+}

@@ -1,0 +1,141 @@
+//! The kernel against Linux: every command of `tests/corpus/<profile>.txt` runs under
+//! `/bin/sh -c` natively in `chroot images/<profile>/root` and in the emulator (in
+//! process, on a throwaway overlay of the image); stdout, stderr and the exit status
+//! must match. Needs root (for `unshare --mount` and `chroot`) and the built images; the
+//! native side runs in a private mount namespace so the image's tree is never written.
+//!
+//! `WEBVM_DIFF_FILTER=text` runs only the commands containing `text`.
+
+use emulator::block::overlay::{MemoryLogStore, OverlayDevice};
+use frontend_native::storage::BaseImage;
+use std::path::Path;
+use std::process::Command;
+use webvm_tests::{guest, profile_dir};
+
+const ENV: &[(&str, &str)] = &[
+    (
+        "PATH",
+        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    ),
+    ("HOME", "/root"),
+    ("TERM", "xterm"),
+];
+
+#[derive(Debug, PartialEq, Eq)]
+struct Outcome {
+    status: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Sets up the native side without touching the image's tree: a private mount
+/// namespace with tmpfs on `/tmp` and `/dev` (the host's memory devices bound in) and
+/// procfs, then `chroot`.
+const NATIVE_SETUP: &str = r#"
+set -e
+R=$1
+mount -t tmpfs tmpfs "$R/tmp"
+mount -t tmpfs tmpfs "$R/dev"
+for d in null zero full random urandom; do
+    touch "$R/dev/$d"
+    mount --bind "/dev/$d" "$R/dev/$d"
+done
+mkdir "$R/dev/shm"
+ln -s /proc/self/fd "$R/dev/fd"
+ln -s /proc/self/fd/0 "$R/dev/stdin"
+ln -s /proc/self/fd/1 "$R/dev/stdout"
+ln -s /proc/self/fd/2 "$R/dev/stderr"
+mount -t proc proc "$R/proc"
+exec setarch i686 chroot "$R" /bin/sh -c "$2"
+"#;
+
+fn native(root: &Path, cmd: &str) -> Outcome {
+    let out = Command::new("unshare")
+        .args([
+            "--mount",
+            "--propagation",
+            "private",
+            "/bin/sh",
+            "-c",
+            NATIVE_SETUP,
+            "sh",
+        ])
+        .arg(root)
+        .arg(cmd)
+        .env_clear()
+        .envs(ENV.iter().copied())
+        .current_dir("/")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run chroot (the test must run as root)");
+    use std::os::unix::process::ExitStatusExt;
+    let status = out
+        .status
+        .code()
+        .unwrap_or_else(|| 128 + out.status.signal().unwrap_or(0));
+    Outcome {
+        status,
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn emulated(folder: &Path, cmd: &str) -> Outcome {
+    let base = BaseImage::open(folder).expect("open image");
+    let dev = OverlayDevice::open(base.device, MemoryLogStore::new(), &base.id).unwrap();
+    let out = guest::run(dev, &["/bin/sh", "-c", cmd], ENV);
+    Outcome {
+        status: out.status,
+        stdout: out.stdout,
+        stderr: out.stderr,
+    }
+}
+
+fn corpus(profile: &str) -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("corpus")
+        .join(format!("{profile}.txt"));
+    let filter = std::env::var("WEBVM_DIFF_FILTER").unwrap_or_default();
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter(|l| l.contains(&filter))
+        .map(String::from)
+        .collect()
+}
+
+fn differential(profile: &str) {
+    let folder = profile_dir(profile);
+    let root = folder.join("root");
+    let mut failures = Vec::new();
+    let commands = corpus(profile);
+    assert!(!commands.is_empty(), "empty corpus for {profile}");
+    for cmd in &commands {
+        let want = native(&root, cmd);
+        let got = emulated(&folder, cmd);
+        if want != got {
+            failures.push(format!(
+                "command: {cmd}\n  native:   {want:?}\n  emulated: {got:?}"
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} commands differ:\n{}",
+        failures.len(),
+        commands.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn tiny_profile_matches_native() {
+    differential("tiny");
+}
+
+#[test]
+fn default_profile_matches_native() {
+    differential("default");
+}
