@@ -236,3 +236,29 @@ fn random_bytes_never_panic() {
         let _ = cpu.run(&mut mem, 32);
     }
 }
+
+#[test]
+fn rep_bsf_is_bsf_because_bmi1_is_not_advertised() {
+    // mov eax, 7; xor ebx, ebx; rep bsf eax, ebx (F3 0F BC C3): source 0 keeps eax, sets ZF
+    let code = [0xb8, 7, 0, 0, 0, 0x31, 0xdb, 0xf3, 0x0f, 0xbc, 0xc3];
+    let (mut cpu, mut mem) = machine(&code, Protection::RX);
+    let exit = cpu.run(&mut mem, 100);
+    breakpoint_after(&cpu, exit);
+    assert_eq!(cpu.state.gpr[0], 7, "tzcnt would have written 32");
+    assert_ne!(cpu.state.eflags() & 0x40, 0, "ZF set for a zero source");
+    // And with a non-zero source both agree: bit index 4.
+    cpu.state.gpr[3] = 0x30;
+    cpu.state.eip = CODE + 7;
+    let exit = cpu.run(&mut mem, 100);
+    breakpoint_after(&cpu, exit);
+    assert_eq!(cpu.state.gpr[0], 4);
+    // CPUID leaf 7 (and so BMI1) is beyond the advertised maximum leaf.
+    let (mut cpu, mut mem) = machine(&[0x31, 0xc0, 0x0f, 0xa2], Protection::RX);
+    let exit = cpu.run(&mut mem, 100);
+    breakpoint_after(&cpu, exit);
+    assert!(
+        cpu.state.gpr[0] < 7,
+        "max basic leaf {:#x}",
+        cpu.state.gpr[0]
+    );
+}

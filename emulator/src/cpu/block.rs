@@ -7,6 +7,7 @@
 //! block was read from are marked in guest memory; a write to one of them drops every
 //! block read from that page.
 
+use super::exec::fast::{select, FastOp};
 use super::exec::{classify, ends_block, refine, Handler};
 use super::memory::{Access, GuestAddr, GuestMemory, MemFault, PAGE_SHIFT};
 use iced_x86::{Decoder, DecoderError, DecoderOptions, Instruction};
@@ -21,6 +22,8 @@ const FETCH_WINDOW: usize = 256;
 #[derive(Clone, Debug)]
 pub struct DecodedOp {
     pub handler: Handler,
+    /// Pre-resolved operands for the frequent shapes (`FastOp::None` otherwise).
+    pub fast: FastOp,
     pub instr: Instruction,
 }
 
@@ -132,7 +135,11 @@ fn decode_block<M: GuestMemory>(start: u32, mem: &mut M) -> Result<Block, MemFau
             let handler = refine(classify(instr.code()), &instr);
             last_byte = eip.wrapping_add(instr.len() as u32 - 1);
             eip = instr.next_ip32();
-            ops.push(DecodedOp { handler, instr });
+            ops.push(DecodedOp {
+                handler,
+                fast: select(handler, &instr),
+                instr,
+            });
             if ends_block(handler) || ops.len() == MAX_BLOCK_INSTRUCTIONS {
                 break 'refill;
             }

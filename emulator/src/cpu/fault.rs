@@ -23,6 +23,9 @@ pub enum FaultKind {
     /// #GP: privileged instruction, `int n` to a kernel-only gate, bad selector.
     #[error("#GP general protection (error code {0:#x})")]
     GeneralProtection(u32),
+    /// #SS: a stack-segment access beyond the segment limit (offset wrap past 4 GiB).
+    #[error("#SS stack segment fault")]
+    StackSegment,
     /// #PF: the memory access that failed.
     #[error("#PF {0}")]
     PageFault(MemFault),

@@ -71,21 +71,30 @@ impl Cpu {
                 }
             };
             let state = &mut self.state;
-            for op in &block.ops {
+            let runnable = block
+                .ops
+                .len()
+                .min(remaining.min(usize::MAX as u64) as usize);
+            let mut retired = 0u64;
+            for op in &block.ops[..runnable] {
                 state.next_eip = op.instr.next_ip32();
-                match exec::execute(op.handler, state, mem, &op.instr) {
+                let step = match op.fast {
+                    exec::fast::FastOp::None => exec::execute(op.handler, state, mem, &op.instr),
+                    fast => exec::fast::execute(fast, state, mem),
+                };
+                match step {
                     Ok(()) => {
                         state.eip = state.next_eip;
-                        state.instructions_retired += 1;
-                        remaining -= 1;
+                        retired += 1;
                     }
                     Err(Stop::Syscall(gate)) => {
                         state.eip = state.next_eip;
-                        state.instructions_retired += 1;
+                        state.instructions_retired += retired + 1;
                         return Exit::Syscall(gate);
                     }
                     Err(Stop::Fault(kind)) => {
                         let at = op.instr.ip32();
+                        state.instructions_retired += retired;
                         if kind.is_trap() {
                             state.eip = state.next_eip;
                             state.instructions_retired += 1;
@@ -93,13 +102,15 @@ impl Cpu {
                         return Exit::Fault(Fault { kind, eip: at });
                     }
                 }
-                if remaining == 0 || mem.code_write_epoch() != self.code_epoch_seen {
+                if mem.code_write_epoch() != self.code_epoch_seen {
                     break;
                 }
                 if state.eip != op.instr.next_ip32() {
                     break; // a taken branch, or a rep chunk that ended on itself
                 }
             }
+            state.instructions_retired += retired;
+            remaining -= retired;
         }
         Exit::BudgetExhausted
     }

@@ -12,6 +12,7 @@ pub const GS_BASE: u32 = DATA - 0x200;
 
 pub const SIGILL: u32 = 4;
 pub const SIGTRAP: u32 = 5;
+pub const SIGBUS: u32 = 7;
 pub const SIGFPE: u32 = 8;
 pub const SIGSEGV: u32 = 11;
 

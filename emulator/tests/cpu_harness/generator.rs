@@ -10,7 +10,10 @@
 use super::case::*;
 use super::compare::{decode, has_undefined_result};
 use emulator::cpu::exec::{classify, Handler};
-use iced_x86::{Instruction, InstructionInfoFactory, Mnemonic, OpKind, Register};
+use iced_x86::{
+    Decoder, DecoderOptions, FlowControl, Instruction, InstructionInfoFactory, Mnemonic, OpKind,
+    Register,
+};
 
 /// SplitMix64: small, fast and good enough for test generation.
 pub struct Rng(u64);
@@ -122,8 +125,92 @@ pub struct Generated {
 /// the implemented families or has an undefined result.
 pub fn generate(seed: u64, index: u64) -> Option<Generated> {
     let mut rng = Rng::new(seed ^ index.wrapping_mul(0xd6e8_feb8_6659_fd93));
+    let (bytes, instr, handler) = draw_instruction(&mut rng)?;
+    let len = if instr.is_invalid() { 1 } else { instr.len() };
+    let mut case = Case::new(&bytes[..len.max(1)]);
+    if instr.is_invalid() {
+        // Keep the whole random tail: the CPU decides how much of it is the instruction.
+        case.code[..15].copy_from_slice(&bytes[..15]);
+    }
+    initial_state(&mut case, &mut rng);
+    if !instr.is_invalid() && !prepare_operands(&mut case, 0, &instr, handler, &mut rng) {
+        return None;
+    }
+    Some(Generated { case })
+}
+
+/// A straight-line sequence of 2-4 instructions in 16 bytes (only the last may branch),
+/// to test how flags and registers flow from one instruction to the next (lazy flags).
+pub fn generate_sequence(seed: u64, index: u64) -> Option<Generated> {
+    let mut rng = Rng::new(seed ^ index.wrapping_mul(0x9fb2_1c65_1e98_df25) ^ 0x5e0);
+    let wanted = 2 + rng.below(3) as usize;
+    let mut parts = Vec::new();
+    let mut used = 0;
+    for _ in 0..wanted * 4 {
+        if parts.len() == wanted {
+            break;
+        }
+        let Some((bytes, instr, handler)) = draw_instruction(&mut rng) else {
+            continue;
+        };
+        if instr.is_invalid() || used + instr.len() > 16 {
+            continue;
+        }
+        let last = parts.len() + 1 == wanted;
+        if !last && instr.flow_control() != FlowControl::Next {
+            continue;
+        }
+        // popf could set TF (single-step) or AC (alignment checks), which the emulator
+        // does not model; alone it is tested by `generate`, whose next step is a trap.
+        // rdtsc and cpuid results are host-specific and would flow into later ones.
+        if matches!(handler, Handler::Popf | Handler::Rdtsc | Handler::Cpuid) {
+            continue;
+        }
+        used += instr.len();
+        parts.push((bytes[..instr.len()].to_vec(), handler));
+    }
+    if parts.len() < 2 {
+        return None;
+    }
+    // A branch back into the sequence's own bytes would run other decodings of them.
+    if let Some((bytes, _)) = parts.last() {
+        let ip = CODE as u64 + (used - bytes.len()) as u64;
+        let last = Decoder::with_ip(32, bytes, ip, DecoderOptions::NONE).decode();
+        let target = last.near_branch_target() as u32;
+        if matches!(last.op0_kind(), OpKind::NearBranch32 | OpKind::NearBranch16)
+            && target.wrapping_sub(CODE) < 16
+        {
+            return None;
+        }
+    }
+    let code: Vec<u8> = parts.iter().flat_map(|(b, _)| b.iter().copied()).collect();
+    let mut case = Case::new(&code);
+    initial_state(&mut case, &mut rng);
+    let mut at = 0;
+    for (bytes, handler) in &parts {
+        let instr = decode_at(&case.code, at);
+        if !prepare_operands(&mut case, at, &instr, *handler, &mut rng) {
+            return None;
+        }
+        at += bytes.len();
+    }
+    Some(Generated { case })
+}
+
+fn decode_at(code: &[u8], at: usize) -> Instruction {
+    Decoder::with_ip(
+        32,
+        &code[at..],
+        CODE as u64 + at as u64,
+        DecoderOptions::NONE,
+    )
+    .decode()
+}
+
+/// Random prefixes, an opcode of an implemented family and random trailing bytes,
+/// decoded. `None` for valid instructions outside the families and for syscalls.
+fn draw_instruction(rng: &mut Rng) -> Option<(Vec<u8>, Instruction, Handler)> {
     let mut bytes = Vec::with_capacity(16);
-    // Prefixes.
     if rng.chance(15) {
         bytes.push(0x66);
     }
@@ -162,7 +249,7 @@ pub fn generate(seed: u64, index: u64) -> Option<Generated> {
     while bytes.len() < 15 {
         bytes.push(rng.next_u32() as u8);
     }
-    let mut instr = decode(&bytes);
+    let instr = decode(&bytes);
     let handler = classify(instr.code());
     if handler == Handler::Invalid && !instr.is_invalid() {
         return None; // a valid instruction of a family we do not run (far jumps, ...)
@@ -172,54 +259,65 @@ pub fn generate(seed: u64, index: u64) -> Option<Generated> {
     {
         return None; // syscalls are the kernel layer's business
     }
-    let len = if instr.is_invalid() { 1 } else { instr.len() };
-    let mut case = Case::new(&bytes[..len.max(1)]);
-    if instr.is_invalid() {
-        // Keep the whole random tail: the CPU decides how much of it is the instruction.
-        case.code[..15].copy_from_slice(&bytes[..15]);
+    // `F3 0F BC` is compared against the host's bsf by swapping F3 for a ds override
+    // (see `as_host_runs_it`); that needs no other segment prefix and a ds operand.
+    if instr.mnemonic() == Mnemonic::Tzcnt
+        && (instr.segment_prefix() != Register::None
+            || (instr.op1_kind() == OpKind::Memory && instr.memory_segment() != Register::DS))
+    {
+        return None;
     }
+    Some((bytes, instr, handler))
+}
+
+/// Random registers (esp, often ebp, in the data page), flags and memory seed.
+fn initial_state(case: &mut Case, rng: &mut Rng) {
     for r in case.regs.iter_mut() {
-        *r = register_value(&mut rng);
+        *r = register_value(rng);
     }
     case.regs[4] = DATA + rng.below(PAGE); // esp
     if rng.chance(10) {
-        case.regs[4] = memory_target(&mut rng);
+        case.regs[4] = memory_target(rng);
     }
     if rng.chance(50) {
         case.regs[5] = DATA + rng.below(PAGE); // ebp, for enter/leave
     }
     case.eflags = 0x202 | (rng.next_u32() & 0xcd5);
     case.mem_seed = rng.next_u32();
+}
 
-    if !instr.is_invalid() {
-        steer_memory(&mut case, &instr, &mut rng);
-        if matches!(
-            handler,
-            Handler::Movs | Handler::Cmps | Handler::Scas | Handler::Lods | Handler::Stos
-        ) && (instr.has_rep_prefix() || instr.has_repne_prefix())
-        {
-            case.regs[1] = rng.below(40);
-        }
-        if matches!(handler, Handler::Jmp | Handler::Call) && instr.op0_kind() == OpKind::Register {
-            if let Some(n) = gpr_index(instr.op0_register()) {
-                case.regs[n] = if rng.chance(70) {
-                    CODE + 16 + rng.below(64)
-                } else {
-                    memory_target(&mut rng)
-                };
-            }
-        }
-        if has_undefined_result(&instr, &case.regs) {
-            return None;
-        }
-        instr = decode(&case.code);
+/// Steers the registers of the instruction at `at` toward useful values (memory in the
+/// test pages, short rep counts, branch targets near the code). False when the case has
+/// an architecturally undefined result and must be dropped.
+fn prepare_operands(
+    case: &mut Case,
+    at: usize,
+    instr: &Instruction,
+    handler: Handler,
+    rng: &mut Rng,
+) -> bool {
+    steer_memory(case, at, instr, rng);
+    if matches!(
+        handler,
+        Handler::Movs | Handler::Cmps | Handler::Scas | Handler::Lods | Handler::Stos
+    ) && (instr.has_rep_prefix() || instr.has_repne_prefix())
+    {
+        case.regs[1] = rng.below(40);
     }
-    let _ = instr;
-    Some(Generated { case })
+    if matches!(handler, Handler::Jmp | Handler::Call) && instr.op0_kind() == OpKind::Register {
+        if let Some(n) = gpr_index(instr.op0_register()) {
+            case.regs[n] = if rng.chance(70) {
+                CODE + 16 + rng.below(64)
+            } else {
+                memory_target(rng)
+            };
+        }
+    }
+    !has_undefined_result(&decode_at(&case.code, at), &case.regs)
 }
 
 /// Adjusts base/index registers so that each memory operand hits a chosen target.
-fn steer_memory(case: &mut Case, instr: &Instruction, rng: &mut Rng) {
+fn steer_memory(case: &mut Case, at: usize, instr: &Instruction, rng: &mut Rng) {
     if instr.mnemonic() == Mnemonic::Lea || instr.mnemonic() == Mnemonic::Nop {
         return;
     }
@@ -265,6 +363,21 @@ fn steer_memory(case: &mut Case, instr: &Instruction, rng: &mut Rng) {
                 case.regs[n] = case.regs[n].wrapping_add(delta);
                 fixed |= 1 << n;
             }
+        } else if um.base() == Register::None && um.index() == Register::None {
+            // An absolute address (disp32, moffs): rewrite the displacement bytes.
+            patch_displacement(case, at, delta);
         }
     }
+}
+
+fn patch_displacement(case: &mut Case, at: usize, delta: u32) {
+    let mut decoder = Decoder::with_ip(32, &case.code[at..], CODE as u64, DecoderOptions::NONE);
+    let instr = decoder.decode();
+    let offsets = decoder.get_constant_offsets(&instr);
+    if !offsets.has_displacement() || offsets.displacement_size() != 4 {
+        return;
+    }
+    let at = at + offsets.displacement_offset();
+    let old = u32::from_le_bytes(case.code[at..at + 4].try_into().unwrap());
+    case.code[at..at + 4].copy_from_slice(&old.wrapping_add(delta).to_le_bytes());
 }

@@ -371,11 +371,73 @@ pub fn cases() -> Vec<Labeled> {
         ("gs xlat", &[0x65, 0xd7]),
     ];
     for (name, bytes) in segmented {
-        for ebx in [0u32, 0x200, 0xbfc, 0xffc, 0x1_0000, 0xffff_fe00] {
+        for ebx in [
+            0u32,
+            0x200,
+            0xbfc,
+            0xffc,
+            0x1_0000,
+            0xffff_fe00,
+            0xffff_fffd,
+            0xffff_ffff,
+        ] {
             let regs = [0x1234_5678, 8, 0, ebx, 0, 0, ebx, DATA + 0x100];
             v.push(Labeled {
                 label: format!("{name} ebx={ebx:#x}"),
                 case: case(bytes, regs, 0),
+            });
+        }
+    }
+    // Offsets that run past the 4 GiB segment limit: #GP, or #SS through ss.
+    for off in [0xffff_fffcu32, 0xffff_fffd, 0xffff_ffff] {
+        let esp = DATA + 0x800;
+        let regs = [0, 0, 0, off, esp, off, 0, 0];
+        let wraps: [(&str, &[u8]); 4] = [
+            ("mov eax,[ebx]", &[0x8b, 0x03]),
+            ("mov eax,[ebp]", &[0x8b, 0x45, 0x00]),
+            ("add [ebx],ax", &[0x66, 0x01, 0x03]),
+            ("mov eax,[esp+ebx+4]", &[0x8b, 0x44, 0x1c, 0x04]),
+        ];
+        for (name, bytes) in wraps {
+            v.push(Labeled {
+                label: format!("{name} offset={off:#x}"),
+                case: case(bytes, regs, 0),
+            });
+        }
+    }
+    // Implicit stack and string accesses past 4 GiB: #SS (SIGBUS) / #GP part-way.
+    for esp in [2u32, 0xffff_ffff, 0xffff_fffe] {
+        let regs = [0, 0, 0, 0, esp, 1, 0, 0];
+        let ops: [(&str, &[u8]); 6] = [
+            ("push eax", &[0x50]),
+            ("pop eax", &[0x58]),
+            ("ret", &[0xc3]),
+            ("call rel", &[0xe8, 0x10, 0, 0, 0]),
+            ("pushfd", &[0x9c]),
+            ("pop dword [eax]", &[0x8f, 0x00]),
+        ];
+        for (name, bytes) in ops {
+            v.push(Labeled {
+                label: format!("{name} esp={esp:#x}"),
+                case: case(bytes, regs, 0),
+            });
+        }
+    }
+    for (esi, ecx, df) in [
+        (0xffff_fffeu32, 0u32, 0u32),
+        (6, 5, 0x400),
+        (0xffff_fff6, 5, 0),
+    ] {
+        let regs = [0, ecx, 0, 0, 0, 0, esi, DATA + 0x100];
+        let ops: [(&str, &[u8]); 3] = [
+            ("fs lodsd", &[0x64, 0xad]),
+            ("fs rep lodsd", &[0x64, 0xf3, 0xad]),
+            ("gs rep movsd", &[0x65, 0xf3, 0xa5]),
+        ];
+        for (name, bytes) in ops {
+            v.push(Labeled {
+                label: format!("{name} esi={esi:#x} ecx={ecx}"),
+                case: case(bytes, regs, df),
             });
         }
     }

@@ -84,6 +84,21 @@ impl NativeRunner {
         (outcome, page)
     }
 
+    /// Runs one case natively starting from the given FXSAVE image (x87/MMX/SSE state)
+    /// and returns the FXSAVE image at the end of the case. The image's MXCSR must be
+    /// valid for `fxrstor` (reserved bits clear).
+    pub fn run_with_fxsave(&mut self, case: &Case, fxsave: &[u8; 512]) -> (Outcome, Vec<u8>) {
+        self.send(std::slice::from_ref(case), 2);
+        self.input.write_all(fxsave).unwrap();
+        self.input.flush().unwrap();
+        let outcome = self.receive();
+        let mut after = vec![0u8; 512];
+        self.output
+            .read_exact(&mut after)
+            .expect("runner fxsave image");
+        (outcome, after)
+    }
+
     fn send(&mut self, cases: &[Case], flags: u32) {
         let w = &mut self.input;
         w.write_all(&(cases.len() as u32).to_le_bytes()).unwrap();

@@ -29,6 +29,7 @@
 #define RO_PAGE (DATA + 4096u)
 #define RO_SEED 0x5eed0001u
 #define DUMP_PAGE 1u
+#define WITH_FXSAVE 2u /* an FXSAVE image follows the case; the one after it is returned */
 
 struct case_in {
     uint8_t code[16];
@@ -66,6 +67,8 @@ uint16_t runner_gs;
 static sigjmp_buf resume;
 static struct case_out result;
 static uint8_t fx_default[512] __attribute__((aligned(16)));
+static uint8_t fx_case[512] __attribute__((aligned(16)));
+static uint8_t fx_after[512];
 static uint8_t alt_stack[1 << 16];
 
 void enter_guest(void);
@@ -125,6 +128,10 @@ static void on_signal(int sig, siginfo_t *si, void *ctx) {
     result.trapno = g[REG_TRAPNO];
     result.err = g[REG_ERR];
     result.addr = (uint32_t)(uintptr_t)si->si_addr;
+    /* The i386 signal frame's _fpstate holds the FXSAVE image after its 112-byte legacy
+       header (fpregs is null if the task never touched the FPU). */
+    uint8_t *fp = (uint8_t *)((ucontext_t *)ctx)->uc_mcontext.fpregs;
+    if (fp) memcpy(fx_after, fp + 112, sizeof fx_after);
     siglongjmp(resume, 1);
 }
 
@@ -214,6 +221,8 @@ int main(void) {
         if (!read_full(&count, 4)) return 0;
         if (count > 4096) die("batch too large");
         if (!read_full(cases, count * sizeof cases[0])) die("short batch");
+        int with_fx = count == 1 && (cases[0].flags & WITH_FXSAVE);
+        if (with_fx && !read_full(fx_case, sizeof fx_case)) die("short fxsave image");
         alarm(20); /* a runaway case kills the runner; the test reports the batch */
         for (uint32_t n = 0; n < count; n++) {
             struct case_in *c = &cases[n];
@@ -221,7 +230,10 @@ int main(void) {
             fill(data, c->mem_seed);
             memcpy(guest_regs, c->regs, sizeof guest_regs);
             guest_eflags = c->eflags;
-            __asm__ volatile("fxrstor %0" ::"m"(fx_default));
+            if (with_fx)
+                __asm__ volatile("fxrstor %0" ::"m"(fx_case));
+            else
+                __asm__ volatile("fxrstor %0" ::"m"(fx_default));
             if (sigsetjmp(resume, 0) == 0) enter_guest();
             __asm__ volatile("cld");
             result.hash_lo = (uint32_t)page_hash(data);
@@ -231,9 +243,13 @@ int main(void) {
                 write_full(&outs[n], sizeof outs[n]);
                 write_full(data, 4096);
             }
+            if (with_fx) {
+                if (!(c->flags & DUMP_PAGE)) write_full(&outs[n], sizeof outs[n]);
+                write_full(fx_after, sizeof fx_after);
+            }
         }
         /* Dump requests are answered inline; ordinary batches in one write. */
-        if (count && !(cases[0].flags & DUMP_PAGE)) write_full(outs, count * sizeof outs[0]);
+        if (count && !(cases[0].flags & (DUMP_PAGE | WITH_FXSAVE))) write_full(outs, count * sizeof outs[0]);
         memset(code_rw, 0xcc, 16);
     }
 }

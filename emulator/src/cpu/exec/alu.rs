@@ -18,50 +18,42 @@ pub(super) fn binary<M: GuestMemory>(
     i: &Instruction,
 ) -> Step {
     let size = operand_size(i, 0);
-    let dst = place(s, i, 0);
+    let dst = place(s, i, 0)?;
     let b = read_operand(s, m, i, 1, size)?;
-    let writes = !matches!(h, Handler::Cmp | Handler::Test);
+    let writes = writes_destination(h);
     let a = if writes {
         load_for_update(s, m, dst, size)?
     } else {
         load(s, m, dst, size)?
     };
-    let (op, result, writes) = match h {
-        Handler::Add => (FlagOp::Add, a.wrapping_add(b), true),
-        Handler::Adc => {
-            if s.flags.cf() {
-                (
-                    FlagOp::AddWithCarry,
-                    a.wrapping_add(b).wrapping_add(1),
-                    true,
-                )
-            } else {
-                (FlagOp::Add, a.wrapping_add(b), true)
-            }
-        }
-        Handler::Sub => (FlagOp::Sub, a.wrapping_sub(b), true),
-        Handler::Sbb => {
-            if s.flags.cf() {
-                (
-                    FlagOp::SubWithBorrow,
-                    a.wrapping_sub(b).wrapping_sub(1),
-                    true,
-                )
-            } else {
-                (FlagOp::Sub, a.wrapping_sub(b), true)
-            }
-        }
-        Handler::Cmp => (FlagOp::Sub, a.wrapping_sub(b), false),
-        Handler::And => (FlagOp::Logic, a & b, true),
-        Handler::Or => (FlagOp::Logic, a | b, true),
-        Handler::Xor => (FlagOp::Logic, a ^ b, true),
-        _ => (FlagOp::Logic, a & b, false), // test
-    };
+    let (op, result) = compute(h, a, b, s.flags.cf());
     if writes {
         store(s, m, dst, size, result)?;
     }
     s.flags.record(op, size, a, b, result);
     Ok(())
+}
+
+/// The result and flag kind of a two-operand ALU operation (`carry` is CF before it).
+#[inline(always)]
+pub(super) fn compute(h: Handler, a: u32, b: u32, carry: bool) -> (FlagOp, u32) {
+    match h {
+        Handler::Add => (FlagOp::Add, a.wrapping_add(b)),
+        Handler::Adc if carry => (FlagOp::AddWithCarry, a.wrapping_add(b).wrapping_add(1)),
+        Handler::Adc => (FlagOp::Add, a.wrapping_add(b)),
+        Handler::Sub | Handler::Cmp => (FlagOp::Sub, a.wrapping_sub(b)),
+        Handler::Sbb if carry => (FlagOp::SubWithBorrow, a.wrapping_sub(b).wrapping_sub(1)),
+        Handler::Sbb => (FlagOp::Sub, a.wrapping_sub(b)),
+        Handler::Or => (FlagOp::Logic, a | b),
+        Handler::Xor => (FlagOp::Logic, a ^ b),
+        _ => (FlagOp::Logic, a & b), // and, test
+    }
+}
+
+/// True for the two-operand operations that write their destination (not cmp/test).
+#[inline(always)]
+pub(super) fn writes_destination(h: Handler) -> bool {
+    !matches!(h, Handler::Cmp | Handler::Test)
 }
 
 /// One-operand forms: inc dec neg not.
@@ -73,7 +65,7 @@ pub(super) fn unary<M: GuestMemory>(
     i: &Instruction,
 ) -> Step {
     let size = operand_size(i, 0);
-    let dst = place(s, i, 0);
+    let dst = place(s, i, 0)?;
     let a = load_for_update(s, m, dst, size)?;
     match h {
         Handler::Inc => {

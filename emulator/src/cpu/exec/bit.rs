@@ -1,4 +1,5 @@
-//! Bit instructions: bt bts btr btc, bsf bsr, and tzcnt lzcnt popcnt.
+//! Bit instructions: bt bts btr btc, bsf bsr (also for `rep bsf`, F3 0F BC, since BMI1
+//! and so TZCNT are not advertised), lzcnt (ABM is advertised) and popcnt.
 //! With a register bit offset and a memory operand, bt* address memory relative to the
 //! operand by the signed offset, as the hardware does.
 
@@ -17,28 +18,28 @@ pub(super) fn bit_test<M: GuestMemory>(
     let size = operand_size(i, 0);
     let bits = size * 8;
     let offset = read_operand(s, m, i, 1, size)?;
-    let (target, bit) = match place(s, i, 0) {
-        Place::Mem(a) if i.op1_kind() == OpKind::Register => {
-            let signed = if size == 2 {
-                offset as u16 as i16 as i32
-            } else {
-                offset as i32
-            };
-            let units = signed.div_euclid(bits as i32);
-            // The displacement joins the effective address, which wraps at the
-            // address size (16 bits with a 0x67 prefix).
-            let mut ea = super::offset(s, i).wrapping_add((units * size as i32) as u32);
-            if i.memory_base().is_gpr16()
-                || i.memory_index().is_gpr16()
-                || i.memory_displ_size() == 2
-            {
-                ea &= 0xffff;
-            }
-            let _ = a;
-            let linear = GuestAddr(ea.wrapping_add(super::segment_base(s, i.memory_segment())));
-            (Place::Mem(linear), signed.rem_euclid(bits as i32) as u32)
+    // With a register bit offset and a memory operand, the offset also moves the address.
+    let (target, bit) = if i.op0_kind() == OpKind::Memory && i.op1_kind() == OpKind::Register {
+        let signed = if size == 2 {
+            offset as u16 as i16 as i32
+        } else {
+            offset as i32
+        };
+        let units = signed.div_euclid(bits as i32);
+        // The displacement joins the effective address, which wraps at the
+        // address size (16 bits with a 0x67 prefix).
+        let mut ea = super::offset(s, i).wrapping_add((units * size as i32) as u32);
+        if i.memory_base().is_gpr16() || i.memory_index().is_gpr16() || i.memory_displ_size() == 2 {
+            ea &= 0xffff;
         }
-        p => (p, offset & (bits - 1)),
+        // The segment limit applies to the final offset.
+        if ea.checked_add(size - 1).is_none() {
+            return Err(super::segment_limit_fault(i.memory_segment()).into());
+        }
+        let linear = GuestAddr(ea.wrapping_add(super::segment_base(s, i.memory_segment())));
+        (Place::Mem(linear), signed.rem_euclid(bits as i32) as u32)
+    } else {
+        (place(s, i, 0)?, offset & (bits - 1))
     };
     let old = match target {
         Place::Reg(r) => s.reg(r),
@@ -90,11 +91,9 @@ pub(super) fn bit_scan<M: GuestMemory>(
                 s.flags.set(ZF, false);
             }
         }
-        Handler::Tzcnt | Handler::Lzcnt => {
+        Handler::Lzcnt => {
             let count = if src == 0 {
                 bits
-            } else if h == Handler::Tzcnt {
-                src.trailing_zeros()
             } else {
                 src.leading_zeros() - (32 - bits)
             };

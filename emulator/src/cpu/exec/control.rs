@@ -5,7 +5,7 @@
 use super::stack::push_value;
 use super::{condition, read_mem, read_operand, Handler};
 use crate::cpu::fault::Step;
-use crate::cpu::memory::{GuestAddr, GuestMemory};
+use crate::cpu::memory::GuestMemory;
 use crate::cpu::state::{CpuState, ECX, ESP};
 use iced_x86::{Instruction, OpKind};
 
@@ -60,7 +60,7 @@ pub(super) fn ret<M: GuestMemory>(s: &mut CpuState, m: &mut M, i: &Instruction) 
         4
     };
     let esp = s.gpr[ESP];
-    let to = read_mem(m, GuestAddr(esp), size)?;
+    let to = read_mem(m, super::stack::stack_slot(esp, size)?, size)?;
     let release = if i.op_count() == 1 {
         i.immediate16() as u32
     } else {

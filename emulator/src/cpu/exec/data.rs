@@ -15,7 +15,7 @@ use iced_x86::{Instruction, OpKind, Register};
 pub(super) fn mov<M: GuestMemory>(s: &mut CpuState, m: &mut M, i: &Instruction) -> Step {
     let size = operand_size(i, 0);
     let v = read_operand(s, m, i, 1, size)?;
-    let dst = place(s, i, 0);
+    let dst = place(s, i, 0)?;
     store(s, m, dst, size, v)?;
     Ok(())
 }
@@ -25,7 +25,7 @@ pub(super) fn mov<M: GuestMemory>(s: &mut CpuState, m: &mut M, i: &Instruction) 
 pub(super) fn mov_segment<M: GuestMemory>(s: &mut CpuState, m: &mut M, i: &Instruction) -> Step {
     if i.op1_register().is_segment_register() {
         let sel = s.reg(i.op1_register());
-        match place(s, i, 0) {
+        match place(s, i, 0)? {
             // A register destination gets the zero-extended selector (32-bit form).
             Place::Reg(r) => s.set_reg(r, sel),
             Place::Mem(a) => write_mem(m, a, 2, sel)?,
@@ -72,8 +72,8 @@ pub(super) fn lea(s: &mut CpuState, i: &Instruction) -> Step {
 
 pub(super) fn xchg<M: GuestMemory>(s: &mut CpuState, m: &mut M, i: &Instruction) -> Step {
     let size = operand_size(i, 0);
-    let p0 = place(s, i, 0);
-    let p1 = place(s, i, 1);
+    let p0 = place(s, i, 0)?;
+    let p1 = place(s, i, 1)?;
     let a = load_for_update(s, m, p0, size)?;
     let b = load_for_update(s, m, p1, size)?;
     // Memory first, so a fault leaves the register untouched.
@@ -89,7 +89,7 @@ pub(super) fn xchg<M: GuestMemory>(s: &mut CpuState, m: &mut M, i: &Instruction)
 
 pub(super) fn xadd<M: GuestMemory>(s: &mut CpuState, m: &mut M, i: &Instruction) -> Step {
     let size = operand_size(i, 0);
-    let dst = place(s, i, 0);
+    let dst = place(s, i, 0)?;
     let src = i.op1_register();
     let a = load_for_update(s, m, dst, size)?;
     let b = s.reg(src);
@@ -107,7 +107,7 @@ pub(super) fn xadd<M: GuestMemory>(s: &mut CpuState, m: &mut M, i: &Instruction)
 
 pub(super) fn cmpxchg<M: GuestMemory>(s: &mut CpuState, m: &mut M, i: &Instruction) -> Step {
     let size = operand_size(i, 0);
-    let dst = place(s, i, 0);
+    let dst = place(s, i, 0)?;
     let old = load_for_update(s, m, dst, size)?;
     let acc = s.gpr[EAX] & size_mask(size);
     let equal = acc == old;
@@ -137,7 +137,7 @@ pub(super) fn cmpxchg8b<M: GuestMemory>(s: &mut CpuState, m: &mut M, i: &Instruc
     if i.op0_kind() != OpKind::Memory {
         return Err(FaultKind::InvalidOpcode.into());
     }
-    let a = linear(s, i);
+    let a = linear(s, i)?;
     m.check_write(a, 8)?;
     let old = m.read_u64(a)?;
     let expected = (s.gpr[EDX] as u64) << 32 | s.gpr[EAX] as u64;
@@ -171,7 +171,7 @@ pub(super) fn cmov<M: GuestMemory>(s: &mut CpuState, m: &mut M, i: &Instruction)
 
 pub(super) fn setcc<M: GuestMemory>(s: &mut CpuState, m: &mut M, i: &Instruction) -> Step {
     let v = condition(s, i.condition_code()) as u32;
-    let dst = place(s, i, 0);
+    let dst = place(s, i, 0)?;
     store(s, m, dst, 1, v)?;
     Ok(())
 }

@@ -12,6 +12,7 @@ mod bcd;
 mod bit;
 mod control;
 mod data;
+pub mod fast;
 mod muldiv;
 mod shift;
 mod stack;
@@ -65,7 +66,6 @@ pub enum Handler {
     Btc,
     Bsf,
     Bsr,
-    Tzcnt,
     Lzcnt,
     Popcnt,
     // bcd
@@ -212,7 +212,9 @@ pub fn classify(code: Code) -> Handler {
         M::Btc => H::Btc,
         M::Bsf => H::Bsf,
         M::Bsr => H::Bsr,
-        M::Tzcnt => H::Tzcnt,
+        // Without BMI1 advertised, `rep bsf` (F3 0F BC) is plain bsf, as on CPUs
+        // that predate TZCNT.
+        M::Tzcnt => H::Bsf,
         M::Lzcnt => H::Lzcnt,
         M::Popcnt => H::Popcnt,
         M::Daa => H::Daa,
@@ -424,7 +426,7 @@ pub(crate) fn execute<M: GuestMemory>(
         H::Mul | H::Div | H::Idiv => muldiv::one_operand(h, s, m, i),
         H::Imul => muldiv::imul(s, m, i),
         H::Bt | H::Bts | H::Btr | H::Btc => bit::bit_test(h, s, m, i),
-        H::Bsf | H::Bsr | H::Tzcnt | H::Lzcnt | H::Popcnt => bit::bit_scan(h, s, m, i),
+        H::Bsf | H::Bsr | H::Lzcnt | H::Popcnt => bit::bit_scan(h, s, m, i),
         H::Daa | H::Das | H::Aaa | H::Aas | H::Aam | H::Aad => bcd::execute(h, s, i),
         H::Movs | H::Cmps | H::Scas | H::Lods | H::Stos => string::execute(h, s, m, i),
         H::Mov => data::mov(s, m, i),
@@ -513,19 +515,38 @@ pub(crate) fn segment_base(s: &CpuState, seg: Register) -> u32 {
     }
 }
 
-/// Linear address of the memory operand (segment base included).
+/// Linear address of the memory operand (segment base included). An access that runs
+/// past the 4 GiB segment limit (offset + size - 1 > 0xffff_ffff) is #GP(0), or #SS(0)
+/// through ss, before any memory is touched.
 #[inline(always)]
-pub(crate) fn linear(s: &CpuState, i: &Instruction) -> GuestAddr {
-    GuestAddr(offset(s, i).wrapping_add(segment_base(s, i.memory_segment())))
+pub(crate) fn linear(s: &CpuState, i: &Instruction) -> Result<GuestAddr, Stop> {
+    let off = offset(s, i);
+    let size = i.memory_size().size() as u32;
+    if off.checked_add(size.saturating_sub(1)).is_none() {
+        return Err(segment_limit_fault(i.memory_segment()).into());
+    }
+    Ok(GuestAddr(
+        off.wrapping_add(segment_base(s, i.memory_segment())),
+    ))
+}
+
+/// The fault for an access beyond a segment's limit.
+#[inline(never)]
+pub(crate) fn segment_limit_fault(seg: Register) -> FaultKind {
+    if seg == Register::SS {
+        FaultKind::StackSegment
+    } else {
+        FaultKind::GeneralProtection(0)
+    }
 }
 
 /// Resolves operand `n` (register or memory) to a place.
 #[inline(always)]
-pub(crate) fn place(s: &CpuState, i: &Instruction, n: u32) -> Place {
-    match i.op_kind(n) {
+pub(crate) fn place(s: &CpuState, i: &Instruction, n: u32) -> Result<Place, Stop> {
+    Ok(match i.op_kind(n) {
         OpKind::Register => Place::Reg(i.op_register(n)),
-        _ => Place::Mem(linear(s, i)),
-    }
+        _ => Place::Mem(linear(s, i)?),
+    })
 }
 
 #[inline(always)]
@@ -615,7 +636,7 @@ pub(crate) fn read_operand<M: GuestMemory>(
 ) -> Result<u32, Stop> {
     Ok(match i.op_kind(n) {
         OpKind::Register => s.reg(i.op_register(n)),
-        OpKind::Memory => read_mem(m, linear(s, i), size)?,
+        OpKind::Memory => read_mem(m, linear(s, i)?, size)?,
         OpKind::Immediate8 => i.immediate8() as u32,
         OpKind::Immediate8_2nd => i.immediate8_2nd() as u32,
         OpKind::Immediate16 => i.immediate16() as u32,

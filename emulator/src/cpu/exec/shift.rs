@@ -35,7 +35,7 @@ pub(super) fn shift<M: GuestMemory>(
     let bits = size * 8;
     let mask = size_mask(size);
     let sign = sign_bit(size);
-    let dst = place(s, i, 0);
+    let dst = place(s, i, 0)?;
     let count = count_operand(s, m, i, 1)?;
     let a = load_for_update(s, m, dst, size)? & mask;
     if count == 0 {
@@ -132,7 +132,7 @@ pub(super) fn double_shift<M: GuestMemory>(
     let bits = size * 8;
     let mask = size_mask(size);
     let sign = sign_bit(size);
-    let dst = place(s, i, 0);
+    let dst = place(s, i, 0)?;
     let src = s.reg(i.op1_register()) & mask;
     let count = count_operand(s, m, i, 2)?;
     let a = load_for_update(s, m, dst, size)? & mask;

@@ -6,8 +6,8 @@
 //! [`REP_CHUNK`] iterations the instruction ends with eip still on it, so the scheduler
 //! can interleave and the next step resumes it.
 
-use super::{read_mem, segment_base, write_mem, Handler};
-use crate::cpu::fault::Step;
+use super::{read_mem, segment_base, segment_limit_fault, write_mem, Handler};
+use crate::cpu::fault::{Step, Stop};
 use crate::cpu::flags::FlagOp;
 use crate::cpu::memory::{GuestAddr, GuestMemory};
 use crate::cpu::state::{size_mask, CpuState, EAX, ECX, EDI, ESI};
@@ -57,20 +57,23 @@ pub(super) fn execute<M: GuestMemory>(
         }
         let esi = s.gpr[ESI] & amask;
         let edi = s.gpr[EDI] & amask;
-        let src = GuestAddr(src_base.wrapping_add(esi));
-        let dst = GuestAddr(dst_base.wrapping_add(edi));
+        // Each access checks the segment limit when it happens (an offset running past
+        // 4 GiB is #GP, or #SS through ss), so earlier accesses of the same iteration and
+        // earlier iterations stay done, as on hardware.
+        let src = || checked(src_seg, src_base, esi, size);
+        let dst = || checked(Register::ES, dst_base, edi, size);
         let (adv_si, adv_di) = match h {
             Handler::Movs => {
-                let v = read_mem(m, src, size)?;
-                write_mem(m, dst, size, v)?;
+                let v = read_mem(m, src()?, size)?;
+                write_mem(m, dst()?, size, v)?;
                 (true, true)
             }
             Handler::Stos => {
-                write_mem(m, dst, size, s.gpr[EAX])?;
+                write_mem(m, dst()?, size, s.gpr[EAX])?;
                 (false, true)
             }
             Handler::Lods => {
-                let v = read_mem(m, src, size)?;
+                let v = read_mem(m, src()?, size)?;
                 s.set_gpr_sized(EAX, size, v);
                 (true, false)
             }
@@ -78,11 +81,11 @@ pub(super) fn execute<M: GuestMemory>(
                 // Which operand faults first must match the host CPU (AMD Zen): every
                 // form reads the destination first except `repe cmpsb`.
                 let (a, b) = if i.has_repe_prefix() && size == 1 {
-                    let a = read_mem(m, src, size)?;
-                    (a, read_mem(m, dst, size)?)
+                    let a = read_mem(m, src()?, size)?;
+                    (a, read_mem(m, dst()?, size)?)
                 } else {
-                    let b = read_mem(m, dst, size)?;
-                    (read_mem(m, src, size)?, b)
+                    let b = read_mem(m, dst()?, size)?;
+                    (read_mem(m, src()?, size)?, b)
                 };
                 s.flags.record(FlagOp::Sub, size, a, b, a.wrapping_sub(b));
                 (true, true)
@@ -90,7 +93,7 @@ pub(super) fn execute<M: GuestMemory>(
             _ => {
                 // scas
                 let a = s.gpr[EAX] & size_mask(size);
-                let b = read_mem(m, dst, size)?;
+                let b = read_mem(m, dst()?, size)?;
                 s.flags.record(FlagOp::Sub, size, a, b, a.wrapping_sub(b));
                 (false, true)
             }
@@ -115,6 +118,15 @@ pub(super) fn execute<M: GuestMemory>(
         }
     }
     Ok(())
+}
+
+/// The linear address of a string operand, or the segment-limit fault.
+#[inline(always)]
+fn checked(seg: Register, base: u32, offset: u32, size: u32) -> Result<GuestAddr, Stop> {
+    if offset.checked_add(size - 1).is_none() {
+        return Err(segment_limit_fault(seg).into());
+    }
+    Ok(GuestAddr(base.wrapping_add(offset)))
 }
 
 fn element_size(i: &Instruction) -> u32 {
