@@ -6,8 +6,8 @@
 //! is pending. This module has no instruction semantics (those are in `cpu/simd/`,
 //! dispatched from `sse.rs`).
 
-use super::linear;
 use super::x87::{read_bytes, write_bytes};
+use super::{linear, offset, segment_base};
 use crate::cpu::fault::{FaultKind, Step, Stop};
 use crate::cpu::memory::{GuestAddr, GuestMemory};
 use crate::cpu::simd::Xmm;
@@ -46,13 +46,16 @@ pub(super) fn loc(s: &CpuState, i: &Instruction, n: u32, aligned: bool) -> Resul
             }
         }
         OpKind::Memory => {
-            let a = linear(s, i)?;
-            if aligned && a.0 & 15 != 0 {
+            // Misalignment (#GP) is reported before a segment-limit fault.
+            let unchecked = offset(s, i).wrapping_add(segment_base(s, i.memory_segment()));
+            if aligned && unchecked & 15 != 0 {
                 return Err(FaultKind::GeneralProtection(0).into());
             }
-            Loc::Mem(a)
+            Loc::Mem(linear(s, i)?)
         }
         OpKind::Immediate8 => Loc::Imm(i.immediate8() as u32),
+        // The implicit destination of maskmovq/maskmovdqu (see `masked_store`).
+        OpKind::MemorySegEDI | OpKind::MemorySegDI => Loc::Imm(0),
         _ => return Err(FaultKind::InvalidOpcode.into()),
     })
 }
@@ -121,8 +124,9 @@ pub(super) fn write32<M: GuestMemory>(s: &mut CpuState, m: &mut M, l: Loc, v: u3
 }
 
 /// `maskmovq`/`maskmovdqu`: stores the bytes of `data` selected by `mask` bits at
-/// `seg:[edi]` (the instruction's implicit memory operand). All selected bytes are
-/// checked before any is written.
+/// `seg:[edi]` (the instruction's implicit memory operand). The whole 8/16-byte range
+/// is checked for write access first, whatever the mask, as AMD hardware does (Intel
+/// leaves faults with a zero mask implementation-specific).
 pub(super) fn masked_store<M: GuestMemory>(
     s: &CpuState,
     m: &mut M,
@@ -131,12 +135,13 @@ pub(super) fn masked_store<M: GuestMemory>(
     mask: u32,
     len: u32,
 ) -> Step {
-    let a = linear(s, i)?;
-    for b in 0..len {
-        if mask & (1 << b) != 0 {
-            m.check_write(a.offset(b), 1)?;
-        }
-    }
+    let di = if i.op0_kind() == OpKind::MemorySegDI {
+        s.gpr[crate::cpu::state::EDI] & 0xffff
+    } else {
+        s.gpr[crate::cpu::state::EDI]
+    };
+    let a = GuestAddr(di.wrapping_add(segment_base(s, i.memory_segment())));
+    m.check_write(a, len)?;
     for b in 0..len {
         if mask & (1 << b) != 0 {
             m.write_u8(a.offset(b), (data >> (8 * b)) as u8)?;

@@ -366,11 +366,7 @@ pub fn classify(code: Code) -> Handler {
 pub fn refine(h: Handler, i: &Instruction) -> Handler {
     use Handler as H;
     if matches!(h, H::X87 | H::Sse | H::Fxsave | H::Fxrstor) {
-        return if i.memory_segment() == Register::CS && writes_memory(i) {
-            H::Privileged
-        } else {
-            h
-        };
+        return h; // they check `cs:` writes themselves, after #MF (see `cs_write_fault`)
     }
     if i.memory_segment() == Register::CS && i.op0_kind() == OpKind::Memory {
         let reads_only = matches!(
@@ -402,7 +398,17 @@ pub fn refine(h: Handler, i: &Instruction) -> Handler {
     h
 }
 
-/// True if the instruction may write its memory operand (decode-time only).
+/// #GP(0) for an x87/SIMD instruction that writes memory through `cs:` (checked at run
+/// time after the pending-#MF check, which has priority on hardware).
+#[inline]
+pub(crate) fn cs_write_fault(i: &Instruction) -> Step {
+    if i.memory_segment() == Register::CS && writes_memory(i) {
+        return Err(FaultKind::GeneralProtection(0).into());
+    }
+    Ok(())
+}
+
+/// True if the instruction may write its memory operand (slow: computes iced-x86 info).
 fn writes_memory(i: &Instruction) -> bool {
     use iced_x86::{InstructionInfoFactory, OpAccess};
     InstructionInfoFactory::new()
@@ -719,6 +725,23 @@ pub(crate) fn condition(s: &CpuState, cc: ConditionCode) -> bool {
 pub fn handled_mnemonics() -> Vec<Mnemonic> {
     let mut out: Vec<Mnemonic> = Code::values()
         .filter(|&c| classify(c) != Handler::Invalid)
+        .map(|c| c.mnemonic())
+        .collect();
+    out.sort_by_key(|&m| m as u32);
+    out.dedup();
+    out
+}
+
+/// The mnemonics run by the x87 and MMX/SSE handlers (their coverage report is in
+/// `tests/cpu_fpu_differential.rs`).
+pub fn fpu_mnemonics() -> Vec<Mnemonic> {
+    let mut out: Vec<Mnemonic> = Code::values()
+        .filter(|&c| {
+            matches!(
+                classify(c),
+                Handler::X87 | Handler::Sse | Handler::Fxsave | Handler::Fxrstor
+            )
+        })
         .map(|c| c.mnemonic())
         .collect();
     out.sort_by_key(|&m| m as u32);

@@ -7,6 +7,7 @@
 //! x87 exception is pending, `ldmxcsr` reserved bits (#GP(0)), and the no-op-like
 //! fences, prefetches and `clflush`. No floating point is computed here.
 
+use super::cs_write_fault;
 use super::mmx::{
     loc, masked_store, read128, read32, read64, uses_mmx, write128, write32, write64, Loc,
 };
@@ -61,9 +62,30 @@ fn unaligned_ok(mn: M) -> bool {
 /// Executes one MMX/SSE/SSE2/SSE3 instruction.
 pub(super) fn execute<Mem: GuestMemory>(s: &mut CpuState, m: &mut Mem, i: &Instruction) -> Step {
     let mn = i.mnemonic();
-    if uses_mmx(i) || mn == M::Emms {
+    if uses_mmx(i) {
+        // Touching an MMX register switches the x87 unit to MMX state; an instruction
+        // that faults on memory or alignment does not, except maskmovq (whose register
+        // reads come first), and one that raises #XM does (both as on the host).
+        check_pending(s)?;
+        cs_write_fault(i)?;
+        let before = s.x87;
+        s.x87.mmx_read(0); // enter MMX state: TOP = 0, all registers valid
+        let r = run(s, m, i, mn);
+        if let Err(Stop::Fault(kind)) = r {
+            if !matches!(kind, FaultKind::SimdFloatingPoint { .. }) && mn != M::Maskmovq {
+                s.x87 = before;
+            }
+        }
+        return r;
+    }
+    if mn == M::Emms {
         check_pending(s)?;
     }
+    cs_write_fault(i)?;
+    run(s, m, i, mn)
+}
+
+fn run<Mem: GuestMemory>(s: &mut CpuState, m: &mut Mem, i: &Instruction, mn: M) -> Step {
     let aligned = i.memory_size().size() == 16 && !unaligned_ok(mn);
     if i.op_count() == 0 {
         return no_operand(s, mn);
@@ -298,14 +320,15 @@ pub(super) fn execute<Mem: GuestMemory>(s: &mut CpuState, m: &mut Mem, i: &Instr
             };
             write32(s, m, d, r)
         }
+        // Operand 0 is the implicit seg:[edi] destination.
         M::Maskmovq => {
-            let data = read64(s, m, d)?;
-            let mask = read64(s, m, src.ok_or(ud())?)?;
+            let data = read64(s, m, src.ok_or(ud())?)?;
+            let mask = read64(s, m, loc(s, i, 2, false)?)?;
             masked_store(s, m, i, data as u128, pi::maskmov_byte_mask(mask), 8)
         }
         M::Maskmovdqu => {
-            let data = read128(s, m, d)?;
-            let mask = read128(s, m, src.ok_or(ud())?)?;
+            let data = read128(s, m, src.ok_or(ud())?)?;
+            let mask = read128(s, m, loc(s, i, 2, false)?)?;
             masked_store(s, m, i, data.0, pi::maskmov_byte_mask(mask), 16)
         }
         M::Movddup => {
@@ -567,6 +590,8 @@ fn ud() -> Stop {
 fn no_operand(s: &mut CpuState, mn: M) -> Step {
     match mn {
         M::Emms => {
+            // An MMX instruction: TOP = 0, then every register is tagged empty.
+            s.x87.top = 0;
             s.x87.emms();
             Ok(())
         }

@@ -12,7 +12,7 @@
 //!
 //! [`X87State`]: crate::cpu::x87::X87State
 
-use super::{linear, offset, Handler};
+use super::{cs_write_fault, linear, offset, Handler};
 use crate::cpu::fault::{FaultKind, Step, Stop};
 use crate::cpu::memory::{GuestAddr, GuestMemory, MemFault};
 use crate::cpu::simd::{Mxcsr, Xmm};
@@ -187,6 +187,7 @@ pub(super) fn execute<Mem: GuestMemory>(s: &mut CpuState, m: &mut Mem, i: &Instr
     if !non_waiting(mn) {
         check_pending(s)?;
     }
+    cs_write_fault(i)?;
     let mem = if i.op_count() > 0 && i.op0_kind() == OpKind::Memory {
         Some(linear(s, i)?)
     } else {
@@ -221,6 +222,25 @@ fn x87_opcode<Mem: GuestMemory>(m: &mut Mem, i: &Instruction) -> u16 {
         Some(p) if p + 1 < len => (u16::from(bytes[p] & 7) << 8) | u16::from(bytes[p + 1]),
         _ => 0,
     }
+}
+
+/// FCW bits the hardware keeps: exception masks, precision and rounding control and
+/// the (ignored) infinity-control bit 12; bit 6 always reads as 1, bits 7 and 13..15 as 0.
+const FCW_KEPT: u16 = 0x1f3f;
+
+/// After an instruction that loads or masks the control or status word (fldcw, fldenv,
+/// frstor, fxrstor, fnstenv): FCW reserved bits as the hardware keeps them, and the
+/// ES/B summary bits recomputed from the flags and masks.
+fn normalize_control(x: &mut crate::cpu::x87::X87State) {
+    x.fldcw(x.control & FCW_KEPT);
+}
+
+/// FNINIT/FNSAVE reinitialise the unit but leave the register contents (only the tags
+/// say empty), as FXSAVE shows on hardware.
+fn reinit_keeping_registers(x: &mut crate::cpu::x87::X87State) {
+    let regs = x.regs;
+    x.fninit();
+    x.regs = regs;
 }
 
 /// ST(i) index of operand `n` (0 if it is not an x87 register).
@@ -506,11 +526,11 @@ fn run<Mem: GuestMemory>(
         M::Ffree => x.ffree(st_index(i, 0)),
         M::Ffreep => x.ffreep(st_index(i, 0)),
         M::Fnop | M::Wait => {}
-        M::Fninit | M::Finit => x.fninit(),
+        M::Fninit | M::Finit => reinit_keeping_registers(x),
         M::Fnclex | M::Fclex => x.fnclex(),
         M::Fldcw => {
             let a = mem.ok_or(Stop::Fault(FaultKind::InvalidOpcode))?;
-            x.fldcw(m.read_u16(a)?);
+            x.fldcw(m.read_u16(a)? & FCW_KEPT);
         }
         M::Fnstcw | M::Fstcw => {
             let a = mem.ok_or(Stop::Fault(FaultKind::InvalidOpcode))?;
@@ -529,19 +549,24 @@ fn run<Mem: GuestMemory>(
                 (M::Fldenv, MemorySize::FpuEnv28) => {
                     let b = read_bytes::<28, _>(m, a)?;
                     x.fldenv(&b);
+                    normalize_control(x);
                 }
                 (M::Frstor, MemorySize::FpuState108) => {
                     let b = read_bytes::<108, _>(m, a)?;
                     x.frstor(&b);
+                    normalize_control(x);
                 }
                 (M::Fnstenv | M::Fstenv, MemorySize::FpuEnv28) => {
                     m.check_write(a, 28)?;
                     let b = x.fnstenv();
+                    normalize_control(x);
                     write_bytes(m, a, &b)?;
                 }
                 (M::Fnsave | M::Fsave, MemorySize::FpuState108) => {
                     m.check_write(a, 108)?;
+                    let regs = x.regs;
                     let b = x.fnsave();
+                    x.regs = regs;
                     write_bytes(m, a, &b)?;
                 }
                 // The 16-bit (operand-size prefix) layouts are not implemented.
@@ -564,32 +589,50 @@ pub(super) fn fxsave_family<Mem: GuestMemory>(
     m: &mut Mem,
     i: &Instruction,
 ) -> Step {
+    cs_write_fault(i)?;
     let a = linear(s, i)?;
     if a.0 & 15 != 0 {
         return Err(FaultKind::GeneralProtection(0).into());
     }
     if h == Handler::Fxsave {
         m.check_write(a, 512)?;
-        let mut area = [0u8; 512];
-        s.x87.fxsave(&mut area);
-        area[24..28].copy_from_slice(&s.mxcsr.bits().to_le_bytes());
-        area[28..32].copy_from_slice(&MXCSR_MASK.to_le_bytes());
-        for (n, x) in s.xmm.iter().enumerate() {
-            area[160 + 16 * n..176 + 16 * n].copy_from_slice(&x.to_bytes());
-        }
+        let area = s.fxsave_image();
         // Bytes 288..511 are reserved or available to software: left as they are.
         write_bytes(m, a, &area[..288])?;
     } else {
         let area = read_bytes::<512, _>(m, a)?;
+        s.fxrstor_image(&area)?;
+    }
+    Ok(())
+}
+
+impl CpuState {
+    /// The 512-byte FXSAVE image of the x87, MMX and SSE state (bytes 288..511 zero).
+    /// The kernel layer uses it for signal frames; `fxsave` writes bytes 0..287 of it.
+    pub fn fxsave_image(&self) -> [u8; 512] {
+        let mut area = [0u8; 512];
+        self.x87.fxsave(&mut area);
+        area[24..28].copy_from_slice(&self.mxcsr.bits().to_le_bytes());
+        area[28..32].copy_from_slice(&MXCSR_MASK.to_le_bytes());
+        for (n, x) in self.xmm.iter().enumerate() {
+            area[160 + 16 * n..176 + 16 * n].copy_from_slice(&x.to_bytes());
+        }
+        area
+    }
+
+    /// Loads an FXSAVE image as `fxrstor` does; reserved MXCSR bits are #GP(0) and leave
+    /// the state unchanged.
+    pub fn fxrstor_image(&mut self, area: &[u8; 512]) -> Result<(), FaultKind> {
         let bits = u32::from_le_bytes([area[24], area[25], area[26], area[27]]);
-        let mxcsr = Mxcsr::load(bits).map_err(|_| Stop::Fault(FaultKind::GeneralProtection(0)))?;
-        s.x87.fxrstor(&area);
-        s.mxcsr = mxcsr;
-        for (n, x) in s.xmm.iter_mut().enumerate() {
+        let mxcsr = Mxcsr::load(bits).map_err(|_| FaultKind::GeneralProtection(0))?;
+        self.x87.fxrstor(area);
+        normalize_control(&mut self.x87);
+        self.mxcsr = mxcsr;
+        for (n, x) in self.xmm.iter_mut().enumerate() {
             let mut b = [0u8; 16];
             b.copy_from_slice(&area[160 + 16 * n..176 + 16 * n]);
             *x = Xmm::from_bytes(b);
         }
+        Ok(())
     }
-    Ok(())
 }

@@ -125,7 +125,7 @@ pub fn remainder(a: F80, b: F80, round_nearest: bool, control: Control) -> Remai
         round_to_register(sign, unit_exp + 127, rem, extended)
     };
     let q = quotient as u16;
-    let cond = ((q >> 2) & 1) * cond::C0 | ((q >> 1) & 1) * cond::C3 | (q & 1) * cond::C1;
+    let cond = (((q >> 2) & 1) * cond::C0) | (((q >> 1) & 1) * cond::C3) | ((q & 1) * cond::C1);
     Remainder {
         value,
         flags: flags | de,

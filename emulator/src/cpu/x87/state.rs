@@ -139,6 +139,9 @@ impl Constant {
     }
 }
 
+/// A transcendental with two results (fsincos, fptan).
+type TrigPair = fn(F80, Control) -> Option<(F80, F80, Flags)>;
+
 /// The x87 FPU state.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[repr(C)]
@@ -862,7 +865,7 @@ impl X87State {
         self.trig_pair(transcendental::tan_and_one);
     }
 
-    fn trig_pair(&mut self, f: fn(F80, Control) -> Option<(F80, F80, Flags)>) {
+    fn trig_pair(&mut self, f: TrigPair) {
         let Some(a) = self.operand(0) else {
             self.status &= !cond::C2;
             if self.stack_underflow() {
