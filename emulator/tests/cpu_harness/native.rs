@@ -11,24 +11,36 @@ const RUNNER_SOURCE: &str = include_str!("runner.c");
 /// Largest batch the runner accepts.
 pub const MAX_BATCH: usize = 4096;
 
-/// Compiles the runner once per test process; returns its path.
+/// Compiles the runner (once per source version, shared by test processes); returns
+/// its path.
 fn runner_binary() -> &'static PathBuf {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        RUNNER_SOURCE.hash(&mut hasher);
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let bin = dir.join(format!("cpu_runner_{:016x}", hasher.finish()));
+        if bin.exists() {
+            return bin;
+        }
+        // Build under a private name, then rename: concurrent test processes never see
+        // a half-written binary.
         let src = dir.join(format!("cpu_runner_{}.c", std::process::id()));
-        let bin = dir.join(format!("cpu_runner_{}", std::process::id()));
+        let tmp = dir.join(format!("cpu_runner_{}.tmp", std::process::id()));
         std::fs::write(&src, RUNNER_SOURCE).expect("write runner source");
         let status = Command::new("gcc")
             .args(["-m32", "-static", "-O2", "-Wall", "-o"])
-            .arg(&bin)
+            .arg(&tmp)
             .arg(&src)
             .status()
             .expect("run gcc (needs gcc-multilib)");
+        let _ = std::fs::remove_file(&src);
         assert!(
             status.success(),
             "gcc -m32 -static failed building the native runner"
         );
+        std::fs::rename(&tmp, &bin).expect("install runner binary");
         bin
     })
 }
