@@ -57,6 +57,18 @@ fn fpu_random_cases_match_the_host_cpu() {
         for n in index..end {
             match generate_fp(seed, n) {
                 Some(c) => {
+                    if total <= 4 {
+                        // Replaying single cases: show them before they run.
+                        eprintln!(
+                            "case #{n}: bytes {:02x?} regs {:08x?} eflags {:#x} seed {:#x}\n  {}\n  image {}",
+                            c.case.code,
+                            c.case.regs,
+                            c.case.eflags,
+                            c.case.mem_seed,
+                            cpu_harness::fpu::describe_image(&c.image),
+                            c.image.iter().map(|b| format!("{b:02x}")).collect::<String>()
+                        );
+                    }
                     batch.push((format!("WEBVM_FUZZ_SEED={seed:#x} WEBVM_FUZZ_FIRST={n}"), c))
                 }
                 None => unsupported += 1,
@@ -118,7 +130,13 @@ fn fpu_coverage_report() {
         .collect();
     run_fp_differential(&mut runner, &random, &mut tally, 0);
     // Mnemonics of other families appearing in FPU cases (none expected) are ignored.
-    let untested: Vec<&String> = handled.difference(&tally.exercised).collect();
+    // iced-x86 decodes `9B` as its own `wait`, so the combined forms (fstsw, fclex, ...)
+    // never reach the interpreter; their `fn*` halves are exercised.
+    let combined = ["Fclex", "Finit", "Fsave", "Fstcw", "Fstenv", "Fstsw"];
+    let untested: Vec<&String> = handled
+        .difference(&tally.exercised)
+        .filter(|m| !combined.contains(&m.as_str()))
+        .collect();
     let list = |v: Vec<&String>| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ");
     println!(
         "x87/MMX/SSE handled ({}): {}",

@@ -67,12 +67,19 @@ pub(super) fn execute<Mem: GuestMemory>(s: &mut CpuState, m: &mut Mem, i: &Instr
         // that faults on memory or alignment does not, except maskmovq (whose register
         // reads come first), and one that raises #XM does (both as on the host).
         check_pending(s)?;
-        cs_write_fault(i)?;
+        let maskmovq = mn == M::Maskmovq;
+        if !maskmovq {
+            cs_write_fault(i)?;
+        }
         let before = s.x87;
         s.x87.mmx_read(0); // enter MMX state: TOP = 0, all registers valid
-        let r = run(s, m, i, mn);
+        let r = if maskmovq {
+            cs_write_fault(i).and_then(|()| run(s, m, i, mn))
+        } else {
+            run(s, m, i, mn)
+        };
         if let Err(Stop::Fault(kind)) = r {
-            if !matches!(kind, FaultKind::SimdFloatingPoint { .. }) && mn != M::Maskmovq {
+            if !matches!(kind, FaultKind::SimdFloatingPoint { .. }) && !maskmovq {
                 s.x87 = before;
             }
         }

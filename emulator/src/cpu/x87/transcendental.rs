@@ -493,6 +493,8 @@ pub fn y_log2_x(y: F80, x: F80, control: Control) -> Outcome {
     match (cy, cx) {
         (Class::Zero, Class::Zero) | (Class::Zero, Class::Infinity) => return invalid(),
         (Class::Infinity, _) if x_is_one => return invalid(),
+        // Infinite y times log2(0): an exact infinity, no exception (as on the host).
+        (Class::Infinity, Class::Zero) => return (infinity(!y.sign()), Flags::NONE),
         // Divide-by-zero wins over a denormal y (no DE), as on the host.
         (_, Class::Zero) => return (infinity(!y.sign()), Flags::ZE),
         (_, Class::Infinity) => return (infinity(y.sign()), de),
