@@ -13,6 +13,8 @@
 //! - The #PF address of the multi-chunk state accesses (fnstenv/fldenv, fnsave/frstor,
 //!   fxsave/fxrstor): the host reports the chunk it faulted on (e.g. start + 0x1b, or the
 //!   last byte of an fxsave area); both addresses must lie inside the accessed range.
+//! - Accesses wider than 8 bytes whose offset wraps past 4 GiB: skipped (#GP from the
+//!   limit vs #PF on AMD's first chunk).
 //! - Sequences where a transcendental or rcp/rsqrt result flows into a later
 //!   instruction are skipped (the tolerance cannot follow it).
 //! - `rcpps`/`rcpss`/`rsqrtps`/`rsqrtss` lanes: vendor-specific approximations; lanes
@@ -414,21 +416,21 @@ fn undefined_result(c: &FpCase) -> bool {
         })
 }
 
-/// A 28/108/512-byte state access whose offset wraps past 4 GiB: we raise the
-/// segment-limit #GP first, AMD hardware touches the first chunk first and may report a
-/// #PF there. Both are SIGSEGV; the order is implementation-specific, so not compared.
+/// An access wider than 8 bytes (m80, m128, x87 environment/state, FXSAVE area) whose
+/// offset wraps past 4 GiB: we raise the segment-limit #GP first, AMD hardware touches
+/// the first chunk first and may report a #PF there. Both are SIGSEGV; the order is
+/// implementation-specific, so not compared.
 fn wrapping_state_access(c: &FpCase, e: &FpEmulated) -> bool {
     let Exit::Fault(f) = e.exit else { return false };
     f.kind == FaultKind::GeneralProtection(0)
         && instructions(c).iter().any(|i| {
             let size = i.memory_size().size() as u32;
-            let reg = |r: Register| gpr(r).map_or(0, |n| c.case.regs[n]);
+            // Registers at the fault (earlier instructions may have changed them).
+            let reg = |r: Register| gpr(r).map_or(0, |n| e.outcome.regs[n]);
             let offset = reg(i.memory_base())
                 .wrapping_add(reg(i.memory_index()).wrapping_mul(i.memory_index_scale()))
                 .wrapping_add(i.memory_displacement32());
-            i.ip32() == f.eip
-                && matches!(size, 28 | 108 | 512)
-                && offset.checked_add(size - 1).is_none()
+            i.ip32() == f.eip && size > 8 && offset.checked_add(size - 1).is_none()
         })
 }
 

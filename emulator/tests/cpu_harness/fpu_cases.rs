@@ -365,7 +365,7 @@ fn sse_float(out: &mut Vec<(String, FpCase)>) {
         ("cvtsi2sd", &[0xf2, 0x0f, 0x2a, 0xc1]),
     ];
     let modes: Vec<u32> = (0..4u32)
-        .flat_map(|rc| [0x1f80 | rc << 13, 0x9fc0 | rc << 13, 0x0000 | rc << 13])
+        .flat_map(|rc| [0x1f80 | rc << 13, 0x9fc0 | rc << 13, rc << 13])
         .collect();
     for (ops, wide) in [(ops, false), (ops64, true)] {
         for (name, code) in ops {
