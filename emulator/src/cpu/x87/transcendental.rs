@@ -345,12 +345,28 @@ fn sin_cos_reduced(quadrant: u32, r: Wide, negative: bool) -> (Wide, Wide) {
     (if negative { sin.negate() } else { sin }, cos)
 }
 
+/// sin x for |x| < 2^-40: x - x^3/6 lies strictly between x and the next value toward
+/// zero, closer to x; the series would lose the cubic term (and round as if above |x|).
+fn tiny_sin(x: F80, control: Control) -> Option<Outcome> {
+    let u = Unpacked::from_f80(x)?;
+    if u.exp - EXP_BIAS >= -40 {
+        return None;
+    }
+    let format = Format::register(super::round::Precision::Extended);
+    let sig = ((u.signif as u128) << 64) - 1;
+    let r = round_to_format(u.sign, u.exp - EXP_BIAS, sig, format, control.extended());
+    Some((r.to_f80(format), r.flags))
+}
+
 /// FSIN. `None` means |x| >= 2^63 (C2 = 1, operand unchanged).
 pub fn sin(x: F80, control: Control) -> Option<Outcome> {
     match trig_operand(x) {
         Err(out) => Some(out),
         Ok(None) => None,
         Ok(Some((q, r, neg, de))) => {
+            if let Some(out) = tiny_sin(x, control) {
+                return Some(with_flags(out, de));
+            }
             let (s, _) = sin_cos_reduced(q, r, neg);
             Some(with_flags(s.round(control), de))
         }
@@ -378,7 +394,7 @@ pub fn sincos(x: F80, control: Control) -> Option<(F80, F80, Flags)> {
         Ok(None) => None,
         Ok(Some((q, r, neg, de))) => {
             let (s, c) = sin_cos_reduced(q, r, neg);
-            let (sv, sf) = s.round(control);
+            let (sv, sf) = tiny_sin(x, control).unwrap_or_else(|| s.round(control));
             let (cv, cf) = c.round(control);
             // C1 reports the rounding of the value left on top (the cosine).
             let flags = Flags((sf.0 | cf.0) & !Flags::C1.0) | Flags(cf.0 & Flags::C1.0) | de;
