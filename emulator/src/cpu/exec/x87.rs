@@ -636,3 +636,110 @@ impl CpuState {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cpu::{Cpu, Exit, Fault, PagedMemory, Protection};
+
+    const CODE: u32 = 0x1000;
+    const DATA: u32 = 0x8000;
+
+    fn run(code: &[u8], setup: impl FnOnce(&mut Cpu)) -> (Cpu, Exit) {
+        let mut mem = PagedMemory::new();
+        mem.map(GuestAddr(CODE), 0x1000, Protection::RX);
+        mem.map(GuestAddr(DATA), 0x1000, Protection::RW);
+        let mut bytes = code.to_vec();
+        bytes.push(0xcc);
+        mem.load(GuestAddr(CODE), &bytes).unwrap();
+        let mut cpu = Cpu::new();
+        cpu.state.eip = CODE;
+        cpu.state.gpr[0] = DATA;
+        setup(&mut cpu);
+        let exit = cpu.run(&mut mem, 100);
+        (cpu, exit)
+    }
+
+    #[test]
+    fn x87_si_code_follows_linux_priority() {
+        assert_eq!(x87_si_code(0x3f, 0), 7);
+        assert_eq!(x87_si_code(0x3f, 0x01), 3);
+        assert_eq!(x87_si_code(0x30, 0x20), 5);
+        assert_eq!(x87_si_code(0x20, 0x1f), 6);
+        assert_eq!(x87_si_code(0x20, 0x3f), 0);
+    }
+
+    #[test]
+    fn unmasked_zero_divide_faults_at_the_next_waiting_instruction() {
+        // fld1; fldz; fdivp st1,st0; fwait
+        let code = [0xd9, 0xe8, 0xd9, 0xee, 0xde, 0xf9, 0x9b];
+        let (cpu, exit) = run(&code, |c| c.state.x87.fldcw(0x037b));
+        let mf = FaultKind::X87FloatingPoint { si_code: 3 };
+        assert_eq!(
+            exit,
+            Exit::Fault(Fault {
+                kind: mf,
+                eip: CODE + 6
+            })
+        );
+        assert_eq!(cpu.state.eip, CODE + 6);
+        assert_eq!(cpu.state.x87.last_ip, CODE + 4, "FIP is the fdivp");
+        assert_eq!(cpu.state.x87.last_opcode, 0x6f9);
+    }
+
+    #[test]
+    fn mmx_registers_alias_the_x87_significands() {
+        // movd mm1, ecx; then emms
+        let (cpu, _) = run(&[0x0f, 0x6e, 0xc9], |c| {
+            c.state.gpr[1] = 0x1234_5678;
+            c.state.x87.top = 5;
+        });
+        let x = &cpu.state.x87;
+        assert_eq!(x.regs[1].signif, 0x1234_5678);
+        assert_eq!(x.regs[1].sign_exp, 0xffff);
+        assert_eq!((x.top, x.nonempty), (0, 0xff));
+        let (cpu, _) = run(&[0x0f, 0x6e, 0xc9, 0x0f, 0x77], |_| {});
+        assert_eq!(cpu.state.x87.nonempty, 0, "emms empties the tags");
+    }
+
+    #[test]
+    fn alignment_and_mxcsr_faults() {
+        // movaps xmm0, [eax+4]
+        let (_, exit) = run(&[0x0f, 0x28, 0x40, 0x04], |_| {});
+        let gp = FaultKind::GeneralProtection(0);
+        assert_eq!(
+            exit,
+            Exit::Fault(Fault {
+                kind: gp,
+                eip: CODE
+            })
+        );
+        // ldmxcsr [eax] with bit 16 set
+        let (mut cpu, mut mem) = (Cpu::new(), PagedMemory::new());
+        mem.map(GuestAddr(CODE), 0x1000, Protection::RX);
+        mem.map(GuestAddr(DATA), 0x1000, Protection::RW);
+        mem.load(GuestAddr(CODE), &[0x0f, 0xae, 0x10, 0xcc])
+            .unwrap();
+        mem.load(GuestAddr(DATA), &0x0001_1f80u32.to_le_bytes())
+            .unwrap();
+        cpu.state.eip = CODE;
+        cpu.state.gpr[0] = DATA;
+        assert_eq!(
+            cpu.run(&mut mem, 10),
+            Exit::Fault(Fault {
+                kind: gp,
+                eip: CODE
+            })
+        );
+    }
+
+    #[test]
+    fn fxsave_round_trips_through_fxrstor() {
+        // fldpi; fxsave [eax]; fninit; fxrstor [eax]
+        let code = [0xd9, 0xeb, 0x0f, 0xae, 0x00, 0xdb, 0xe3, 0x0f, 0xae, 0x08];
+        let (cpu, _) = run(&code, |c| c.state.xmm[3] = Xmm(0xabcd));
+        assert_eq!(cpu.state.x87.top, 7);
+        assert_eq!(cpu.state.x87.st(0).exp(), 0x4000);
+        assert_eq!(cpu.state.xmm[3], Xmm(0xabcd));
+    }
+}
