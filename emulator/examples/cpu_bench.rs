@@ -1,5 +1,5 @@
-//! Interpreter speed: instructions per second on an integer loop and a memory loop, and
-//! the ratio to the same machine code run natively on the host.
+//! Interpreter speed: instructions per second on an integer loop, a memory loop, an x87
+//! loop and an SSE loop, and the ratio to the same machine code run natively on the host.
 //!
 //! Run: `cargo run --release -p emulator --example cpu_bench`. The loops are encoded so
 //! the same bytes mean the same thing in 32-bit and 64-bit mode, which lets the native run
@@ -25,6 +25,59 @@ const MEMORY_LOOP: &[u8] = &[
 ];
 const MEMORY_LOOP_BODY: u64 = 6;
 
+/// `fld1; fldz; l: fadd st,st1; fmul qword [rsi]; fld st0; fsqrt; fstp qword [rdi];
+/// dec ecx; jnz l; fstp st0; fstp st0; ret` ([rsi] = 0.999, so the sum stays bounded).
+const X87_LOOP: &[u8] = &[
+    0xd9, 0xe8, 0xd9, 0xee, 0xd8, 0xc1, 0xdc, 0x0e, 0xd9, 0xc0, 0xd9, 0xfa, 0xdd, 0x1f, 0xff, 0xc9,
+    0x75, 0xf2, 0xdd, 0xd8, 0xdd, 0xd8, 0xc3,
+];
+const X87_LOOP_BODY: u64 = 7;
+const X87_LOOP_EXTRA: u64 = 4;
+
+/// `xorps xmm1,xmm1; movups xmm3,[rsi+16]; l: movups xmm0,[rsi]; mulps xmm1,xmm0;
+/// addps xmm1,xmm3; sqrtps xmm2,xmm1; movups [rdi],xmm2; dec ecx; jnz l; ret`
+const SSE_LOOP: &[u8] = &[
+    0x0f, 0x57, 0xc9, 0x0f, 0x10, 0x5e, 0x10, 0x0f, 0x10, 0x06, 0x0f, 0x59, 0xc8, 0x0f, 0x58, 0xcb,
+    0x0f, 0x51, 0xd1, 0x0f, 0x11, 0x17, 0xff, 0xc9, 0x75, 0xed, 0xc3,
+];
+const SSE_LOOP_BODY: u64 = 7;
+const SSE_LOOP_EXTRA: u64 = 2;
+
+/// Source words of the loops: 1s for the memory loop; 0.999 as f64, then 0.999f and
+/// 1.0f lanes for the floating-point loops.
+fn source_words() -> Vec<u32> {
+    let mut w = vec![1u32; ELEMENTS as usize];
+    let d = 0.999f64.to_bits();
+    w[0] = d as u32;
+    w[1] = (d >> 32) as u32;
+    for k in 4..8 {
+        w[k] = 0.999f32.to_bits();
+    }
+    for k in 8..12 {
+        w[k] = 1.0f32.to_bits();
+    }
+    w
+}
+
+fn with_extra(code: &[u8]) -> u64 {
+    if code == X87_LOOP {
+        X87_LOOP_EXTRA
+    } else if code == SSE_LOOP {
+        SSE_LOOP_EXTRA
+    } else {
+        0
+    }
+}
+
+/// The SSE loop reads its constants 16 bytes in (the x87 one at 0).
+fn source_offset(code: &[u8]) -> usize {
+    if code == SSE_LOOP {
+        4
+    } else {
+        0
+    }
+}
+
 fn interpreted(code: &[u8], iterations: u32, body: u64) -> (f64, u32) {
     let mut mem = PagedMemory::new();
     mem.map(GuestAddr(CODE), 0x1000, Protection::RX);
@@ -39,8 +92,14 @@ fn interpreted(code: &[u8], iterations: u32, body: u64) -> (f64, u32) {
     cpu.state.gpr[7] = DATA + 0x1000 * 2;
     mem.load(GuestAddr(0x3000_0800), &0xdead_0000u32.to_le_bytes())
         .unwrap();
+    let words: Vec<u8> = source_words()[source_offset(code)..]
+        .iter()
+        .flat_map(|w| w.to_le_bytes())
+        .collect();
+    mem.load(GuestAddr(DATA), &words).unwrap();
     let start = Instant::now();
-    let budget = iterations as u64 * body + 1; // the loop and its ret
+    // The loop, its setup/cleanup instructions and its ret.
+    let budget = iterations as u64 * body + with_extra(code) + 1;
     let exit = cpu.run(&mut mem, budget);
     let secs = start.elapsed().as_secs_f64();
     assert_eq!(exit, Exit::BudgetExhausted);
@@ -65,7 +124,7 @@ fn native(code: &[u8], iterations: u32, body: u64) -> Option<(f64, u32)> {
             return None;
         }
         std::ptr::copy_nonoverlapping(code.as_ptr(), page as *mut u8, code.len());
-        let src = vec![1u32; ELEMENTS as usize];
+        let src = source_words()[source_offset(code)..].to_vec();
         let mut dst = vec![0u32; ELEMENTS as usize];
         let eax: u32;
         let start = Instant::now();
@@ -80,11 +139,16 @@ fn native(code: &[u8], iterations: u32, body: u64) -> Option<(f64, u32)> {
             in("rsi") src.as_ptr(),
             in("rdi") dst.as_mut_ptr(),
             out("edx") _,
+            out("xmm0") _,
+            out("xmm1") _,
+            out("xmm2") _,
+            out("xmm3") _,
         );
         let secs = start.elapsed().as_secs_f64();
         std::hint::black_box(&mut dst);
         libc::munmap(page, 4096);
-        Some(((iterations as u64 * body + 1) as f64 / secs, eax))
+        let total = iterations as u64 * body + with_extra(code) + 1;
+        Some((total as f64 / secs, eax))
     }
 }
 
@@ -101,6 +165,8 @@ fn main() {
     for (name, code, body) in [
         ("integer loop", INTEGER_LOOP, INTEGER_LOOP_BODY),
         ("memory loop", MEMORY_LOOP, MEMORY_LOOP_BODY),
+        ("x87 loop", X87_LOOP, X87_LOOP_BODY),
+        ("sse loop", SSE_LOOP, SSE_LOOP_BODY),
     ] {
         let (emulated_ips, emulated_eax) = interpreted(code, iterations, body);
         print!("{name:13} interpreter {:8.1} M instr/s", emulated_ips / 1e6);

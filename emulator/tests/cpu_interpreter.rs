@@ -126,10 +126,11 @@ fn budget_counts_instructions() {
 
 #[test]
 fn unimplemented_instructions_are_invalid_opcode_not_panics() {
-    // fld1 (x87, not wired yet), then movaps xmm0, xmm1 (SSE)
+    // pshufb (SSSE3, not advertised), 16-bit fnstenv (not implemented), then invalid
+    // and lock-prefixed encodings.
     for code in [
-        &[0xd9u8, 0xe8][..],
-        &[0x0f, 0x28, 0xc1],
+        &[0x66u8, 0x0f, 0x38, 0x00, 0xc1][..],
+        &[0x66, 0xd9, 0x30],
         &[0x0f, 0xff, 0xff],
         &[0xf0, 0x90],
     ] {

@@ -26,6 +26,14 @@ pub enum FaultKind {
     /// #SS: a stack-segment access beyond the segment limit (offset wrap past 4 GiB).
     #[error("#SS stack segment fault")]
     StackSegment,
+    /// #MF: an unmasked x87 exception was pending at a waiting x87/MMX instruction (which
+    /// has not run; eip points at it). `si_code` is what Linux puts in the SIGFPE.
+    #[error("#MF x87 floating-point error (si_code {si_code})")]
+    X87FloatingPoint { si_code: i32 },
+    /// #XM: an SSE instruction raised an unmasked MXCSR exception; its destination is
+    /// unchanged. `si_code` is what Linux puts in the SIGFPE.
+    #[error("#XM SIMD floating-point exception (si_code {si_code})")]
+    SimdFloatingPoint { si_code: i32 },
     /// #PF: the memory access that failed.
     #[error("#PF {0}")]
     PageFault(MemFault),

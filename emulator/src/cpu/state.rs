@@ -1,11 +1,13 @@
-//! The architectural state of one guest CPU: general registers, eip, flags, segments, and
-//! reserved room for the x87 and SSE state.
+//! The architectural state of one guest CPU: general registers, eip, flags, segments, the
+//! x87 unit (whose registers the MMX registers alias) and the SSE registers with MXCSR.
 //!
 //! This module owns the layout only. It is `#[repr(C)]` so that the interpreter and the
 //! future JIT (which addresses fields by offset from wasm) share one struct. It must not
 //! know how instructions are decoded or executed.
 
 use super::flags::LazyFlags;
+use super::simd::{Mxcsr, Xmm};
+use super::x87::X87State;
 use iced_x86::Register;
 
 /// Index of a 32-bit general purpose register inside [`CpuState::gpr`], in encoding order.
@@ -38,10 +40,6 @@ pub struct SegmentRegister {
     pub selector: u32,
     pub base: u32,
 }
-
-/// Bytes reserved for the x87 unit's state until `X87State` lands. The MMX registers
-/// alias the low 64 bits of the eight x87 registers, so they will live inside it too.
-pub const X87_STATE_BYTES: usize = 128;
 
 /// EFLAGS bits.
 pub mod eflags {
@@ -77,11 +75,12 @@ pub struct CpuState {
     pub segments: [SegmentRegister; 6],
     /// Counts retired instructions; `rdtsc` reads it so runs are reproducible.
     pub instructions_retired: u64,
-    /// Opaque room for the x87 unit (and the aliased MMX registers).
-    pub x87: [u8; X87_STATE_BYTES],
-    /// SSE registers xmm0-xmm7, little-endian bytes.
-    pub xmm: [[u8; 16]; 8],
-    pub mxcsr: u32,
+    /// The x87 unit; MMX register i is the significand of physical x87 register i
+    /// (`X87State::mmx_read`/`mmx_write`).
+    pub x87: X87State,
+    /// SSE registers xmm0-xmm7.
+    pub xmm: [Xmm; 8],
+    pub mxcsr: Mxcsr,
     /// Segment bases for selectors user code may load with `mov sreg` (GDT TLS slots and
     /// LDT entries the kernel layer installs): index `selector >> 3` (low 5 bits),
     /// table chosen by the TI bit. `descriptor_present` has one bit per entry.
@@ -103,9 +102,9 @@ impl Default for CpuState {
             eflags_other: eflags::RESERVED1 | eflags::IF,
             segments: [SegmentRegister::default(); 6],
             instructions_retired: 0,
-            x87: [0; X87_STATE_BYTES],
-            xmm: [[0; 16]; 8],
-            mxcsr: 0x1f80,
+            x87: X87State::new(),
+            xmm: [Xmm(0); 8],
+            mxcsr: Mxcsr::POWER_ON,
             descriptor_bases: [[0; DESCRIPTOR_SLOTS]; 2],
             descriptor_present: [0; 2],
             next_eip: 0,

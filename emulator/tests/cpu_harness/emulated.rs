@@ -82,6 +82,8 @@ pub fn run(case: &Case, selectors: &[u32; 6], steps: usize) -> Emulated {
                 FaultKind::DivideError => (SIGFPE, 0),
                 FaultKind::StackSegment => (SIGBUS, 12),
                 FaultKind::InvalidOpcode => (SIGILL, 6),
+                FaultKind::X87FloatingPoint { .. } => (SIGFPE, 16),
+                FaultKind::SimdFloatingPoint { .. } => (SIGFPE, 19),
                 FaultKind::GeneralProtection(code) => {
                     o.err = code;
                     (SIGSEGV, 13)

@@ -2,11 +2,16 @@
 //!
 //! `case` defines a test case and its outcome, `native` runs it on the host through a
 //! small static i386 runner, `emulated` runs it in the interpreter, `compare` decides
-//! what must match, `generator` draws random cases and `handwritten` lists edge cases.
+//! what must match, `generator` draws random cases and `handwritten` lists edge cases;
+//! `fpu` and `fpu_cases` do the same for x87/MMX/SSE with FXSAVE state.
 
 pub mod case;
 pub mod compare;
 pub mod emulated;
+#[allow(dead_code)] // used by cpu_fpu_differential only
+pub mod fpu;
+#[allow(dead_code)]
+pub mod fpu_cases;
 pub mod generator;
 pub mod handwritten;
 pub mod native;

@@ -45,6 +45,10 @@ fn runner_binary() -> &'static PathBuf {
     })
 }
 
+/// A case run from an FXSAVE image: outcome, FXSAVE image after it, SIGFPE `si_code`,
+/// and the data page when asked for.
+pub type FxResult = (Outcome, Vec<u8>, i32, Option<Vec<u8>>);
+
 pub struct NativeRunner {
     child: Child,
     input: BufWriter<ChildStdin>,
@@ -109,6 +113,49 @@ impl NativeRunner {
             .read_exact(&mut after)
             .expect("runner fxsave image");
         (outcome, after)
+    }
+
+    /// Runs cases natively, each from its own FXSAVE image (valid MXCSR required); returns
+    /// the outcome, the FXSAVE image at the end of the case (from the signal frame) and the
+    /// signal's `si_code`.
+    /// With `dump_page`, the data page after the case comes back too.
+    pub fn run_batch_fx(&mut self, cases: &[(Case, [u8; 512], bool)]) -> Vec<FxResult> {
+        let mut out = Vec::with_capacity(cases.len());
+        for chunk in cases.chunks(MAX_BATCH) {
+            self.send_fx_cases(chunk);
+            for (_, image, _) in chunk {
+                self.input.write_all(image).unwrap();
+            }
+            self.input.flush().expect("native runner died");
+            for &(_, _, dump) in chunk {
+                let outcome = self.receive();
+                let mut after = vec![0u8; 512];
+                self.output.read_exact(&mut after).expect("runner fx batch");
+                let si_code = i32::from_le_bytes(after[508..512].try_into().unwrap());
+                let page = dump.then(|| {
+                    let mut page = vec![0u8; PAGE as usize];
+                    self.output.read_exact(&mut page).expect("runner page");
+                    page
+                });
+                out.push((outcome, after, si_code, page));
+            }
+        }
+        out
+    }
+
+    fn send_fx_cases(&mut self, cases: &[(Case, [u8; 512], bool)]) {
+        let w = &mut self.input;
+        w.write_all(&(cases.len() as u32).to_le_bytes()).unwrap();
+        for (c, _, dump) in cases {
+            w.write_all(&c.code).unwrap();
+            for r in c.regs {
+                w.write_all(&r.to_le_bytes()).unwrap();
+            }
+            let flags = 4 | if *dump { 8 } else { 0 };
+            for v in [c.eflags, c.mem_seed, flags, 0] {
+                w.write_all(&v.to_le_bytes()).unwrap();
+            }
+        }
     }
 
     fn send(&mut self, cases: &[Case], flags: u32) {

@@ -30,6 +30,10 @@
 #define RO_SEED 0x5eed0001u
 #define DUMP_PAGE 1u
 #define WITH_FXSAVE 2u /* an FXSAVE image follows the case; the one after it is returned */
+#define FX_BATCH 4u    /* every case of the batch has an FXSAVE image (they follow the cases);
+                          each answer is case_out + the 512-byte image after the case, whose
+                          last 4 bytes (software-available area) hold the signal's si_code */
+#define FX_PAGE 8u     /* with FX_BATCH: this case's answer is also followed by the data page */
 
 struct case_in {
     uint8_t code[16];
@@ -69,6 +73,10 @@ static struct case_out result;
 static uint8_t fx_default[512] __attribute__((aligned(16)));
 static uint8_t fx_case[512] __attribute__((aligned(16)));
 static uint8_t fx_after[512];
+static uint8_t fx_batch_in[4096][512] __attribute__((aligned(16)));
+static uint8_t fx_batch_out[4096][512];
+static int32_t last_si_code;
+static uint8_t fx_pages[4096][4096];
 static uint8_t alt_stack[1 << 16];
 
 void enter_guest(void);
@@ -128,6 +136,7 @@ static void on_signal(int sig, siginfo_t *si, void *ctx) {
     result.trapno = g[REG_TRAPNO];
     result.err = g[REG_ERR];
     result.addr = (uint32_t)(uintptr_t)si->si_addr;
+    last_si_code = si->si_code;
     /* The i386 signal frame's _fpstate holds the FXSAVE image after its 112-byte legacy
        header (fpregs is null if the task never touched the FPU). */
     uint8_t *fp = (uint8_t *)((ucontext_t *)ctx)->uc_mcontext.fpregs;
@@ -223,6 +232,8 @@ int main(void) {
         if (!read_full(cases, count * sizeof cases[0])) die("short batch");
         int with_fx = count == 1 && (cases[0].flags & WITH_FXSAVE);
         if (with_fx && !read_full(fx_case, sizeof fx_case)) die("short fxsave image");
+        int fx_batch = count && (cases[0].flags & FX_BATCH);
+        if (fx_batch && !read_full(fx_batch_in, count * 512u)) die("short fxsave batch");
         alarm(20); /* a runaway case kills the runner; the test reports the batch */
         for (uint32_t n = 0; n < count; n++) {
             struct case_in *c = &cases[n];
@@ -230,7 +241,9 @@ int main(void) {
             fill(data, c->mem_seed);
             memcpy(guest_regs, c->regs, sizeof guest_regs);
             guest_eflags = c->eflags;
-            if (with_fx)
+            if (fx_batch)
+                __asm__ volatile("fxrstor %0" ::"m"(fx_batch_in[n]));
+            else if (with_fx)
                 __asm__ volatile("fxrstor %0" ::"m"(fx_case));
             else
                 __asm__ volatile("fxrstor %0" ::"m"(fx_default));
@@ -243,13 +256,25 @@ int main(void) {
                 write_full(&outs[n], sizeof outs[n]);
                 write_full(data, 4096);
             }
+            if (fx_batch) {
+                memcpy(fx_batch_out[n], fx_after, 512);
+                memcpy(fx_batch_out[n] + 508, &last_si_code, 4);
+                if (c->flags & FX_PAGE) memcpy(fx_pages[n], data, 4096);
+            }
             if (with_fx) {
                 if (!(c->flags & DUMP_PAGE)) write_full(&outs[n], sizeof outs[n]);
                 write_full(fx_after, sizeof fx_after);
             }
         }
         /* Dump requests are answered inline; ordinary batches in one write. */
-        if (count && !(cases[0].flags & (DUMP_PAGE | WITH_FXSAVE))) write_full(outs, count * sizeof outs[0]);
+        if (fx_batch && !(cases[0].flags & DUMP_PAGE)) {
+            for (uint32_t n = 0; n < count; n++) {
+                write_full(&outs[n], sizeof outs[n]);
+                write_full(fx_batch_out[n], 512);
+                if (cases[n].flags & FX_PAGE) write_full(fx_pages[n], 4096);
+            }
+        } else if (count && !(cases[0].flags & (DUMP_PAGE | WITH_FXSAVE)))
+            write_full(outs, count * sizeof outs[0]);
         memset(code_rw, 0xcc, 16);
     }
 }

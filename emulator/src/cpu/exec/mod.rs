@@ -2,7 +2,7 @@
 //! dispatch, and operand access shared by the instruction families.
 //!
 //! Each family lives in its own module (alu, shift, muldiv, bit, bcd, string, data,
-//! stack, control, system). Handlers are precise: they do every access that can fault
+//! stack, control, system, x87, sse with mmx for SIMD operand access). Handlers are precise: they do every access that can fault
 //! before they change any register, so a fault leaves the state as it was (except the
 //! documented progress of `rep` string instructions). Nothing here may panic on guest
 //! input: an instruction we do not know becomes #UD.
@@ -13,11 +13,16 @@ mod bit;
 mod control;
 mod data;
 pub mod fast;
+mod mmx;
 mod muldiv;
 mod shift;
+mod sse;
 mod stack;
 mod string;
 mod system;
+mod x87;
+
+pub use x87::x87_si_code;
 
 use super::fault::{FaultKind, Step, Stop};
 use super::memory::{GuestAddr, GuestMemory, MemFault};
@@ -134,6 +139,11 @@ pub enum Handler {
     Cpuid,
     Rdtsc,
     Sysenter,
+    // x87, MMX/SSE (x87.rs, sse.rs)
+    X87,
+    Sse,
+    Fxsave,
+    Fxrstor,
 }
 
 /// Picks the handler for an instruction form; `Invalid` for anything we do not run.
@@ -143,6 +153,10 @@ pub fn classify(code: Code) -> Handler {
     use Mnemonic as M;
     match code {
         Code::INVALID => return H::Invalid,
+        _ if x87::handles(code.mnemonic()) => return H::X87,
+        _ if code.mnemonic() == M::Fxsave => return H::Fxsave,
+        _ if code.mnemonic() == M::Fxrstor => return H::Fxrstor,
+        _ if sse::handles(code) => return H::Sse,
         Code::Mov_rm16_Sreg
         | Code::Mov_r32m16_Sreg
         | Code::Mov_Sreg_rm16
@@ -351,6 +365,9 @@ pub fn classify(code: Code) -> Handler {
 /// writable), checked before any access.
 pub fn refine(h: Handler, i: &Instruction) -> Handler {
     use Handler as H;
+    if matches!(h, H::X87 | H::Sse | H::Fxsave | H::Fxrstor) {
+        return h; // they check `cs:` writes themselves, after #MF (see `cs_write_fault`)
+    }
     if i.memory_segment() == Register::CS && i.op0_kind() == OpKind::Memory {
         let reads_only = matches!(
             h,
@@ -379,6 +396,34 @@ pub fn refine(h: Handler, i: &Instruction) -> Handler {
         }
     }
     h
+}
+
+/// #GP(0) for an x87/SIMD instruction that writes memory through `cs:` (checked at run
+/// time after the pending-#MF check, which has priority on hardware).
+#[inline]
+pub(crate) fn cs_write_fault(i: &Instruction) -> Step {
+    if i.memory_segment() == Register::CS && writes_memory(i) {
+        return Err(FaultKind::GeneralProtection(0).into());
+    }
+    Ok(())
+}
+
+/// True if the instruction may write its memory operand (slow: computes iced-x86 info).
+fn writes_memory(i: &Instruction) -> bool {
+    use iced_x86::{InstructionInfoFactory, OpAccess};
+    InstructionInfoFactory::new()
+        .info(i)
+        .used_memory()
+        .iter()
+        .any(|u| {
+            matches!(
+                u.access(),
+                OpAccess::Write
+                    | OpAccess::CondWrite
+                    | OpAccess::ReadWrite
+                    | OpAccess::ReadCondWrite
+            )
+        })
 }
 
 /// True when the instruction ends a decoded block (it may change eip other than by
@@ -461,6 +506,9 @@ pub(crate) fn execute<M: GuestMemory>(
         }
         H::Cpuid => system::cpuid(s),
         H::Rdtsc => system::rdtsc(s),
+        H::X87 => x87::execute(s, m, i),
+        H::Sse => sse::execute(s, m, i),
+        H::Fxsave | H::Fxrstor => x87::fxsave_family(h, s, m, i),
     }
 }
 
@@ -677,6 +725,23 @@ pub(crate) fn condition(s: &CpuState, cc: ConditionCode) -> bool {
 pub fn handled_mnemonics() -> Vec<Mnemonic> {
     let mut out: Vec<Mnemonic> = Code::values()
         .filter(|&c| classify(c) != Handler::Invalid)
+        .map(|c| c.mnemonic())
+        .collect();
+    out.sort_by_key(|&m| m as u32);
+    out.dedup();
+    out
+}
+
+/// The mnemonics run by the x87 and MMX/SSE handlers (their coverage report is in
+/// `tests/cpu_fpu_differential.rs`).
+pub fn fpu_mnemonics() -> Vec<Mnemonic> {
+    let mut out: Vec<Mnemonic> = Code::values()
+        .filter(|&c| {
+            matches!(
+                classify(c),
+                Handler::X87 | Handler::Sse | Handler::Fxsave | Handler::Fxrstor
+            )
+        })
         .map(|c| c.mnemonic())
         .collect();
     out.sort_by_key(|&m| m as u32);

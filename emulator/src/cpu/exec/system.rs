@@ -31,10 +31,12 @@ pub(super) fn interrupt_family(h: Handler, s: &mut CpuState, i: &Instruction) ->
     })
 }
 
-/// CPUID feature bits we implement, leaf 1 EDX: TSC (4), CX8 (8), CMOV (15).
-pub const CPUID_1_EDX: u32 = 1 << 4 | 1 << 8 | 1 << 15;
-/// Leaf 1 ECX: POPCNT (23).
-pub const CPUID_1_ECX: u32 = 1 << 23;
+/// CPUID feature bits we implement, leaf 1 EDX: FPU (0), TSC (4), CX8 (8), CMOV (15),
+/// CLFSH (19), MMX (23), FXSR (24), SSE (25), SSE2 (26).
+pub const CPUID_1_EDX: u32 =
+    1 | 1 << 4 | 1 << 8 | 1 << 15 | 1 << 19 | 1 << 23 | 1 << 24 | 1 << 25 | 1 << 26;
+/// Leaf 1 ECX: SSE3 (0), POPCNT (23).
+pub const CPUID_1_ECX: u32 = 1 | 1 << 23;
 /// Leaf 0x8000_0001 ECX: LZCNT/ABM (5).
 pub const CPUID_EXT1_ECX: u32 = 1 << 5;
 
@@ -44,8 +46,8 @@ pub(super) fn cpuid(s: &mut CpuState) -> Step {
         |n: usize| u32::from_le_bytes([vendor[n], vendor[n + 1], vendor[n + 2], vendor[n + 3]]);
     let (a, b, c, d) = match s.gpr[EAX] {
         0 => (1, word(0), word(8), word(4)),
-        // Family 6, model 15, stepping 1; no FPU/SSE bits until those units are wired.
-        1 => (0x0000_06f1, 0, CPUID_1_ECX, CPUID_1_EDX),
+        // Family 6, model 15, stepping 1; EBX bits 15..8: clflush line size 8 (x 8 bytes).
+        1 => (0x0000_06f1, 8 << 8, CPUID_1_ECX, CPUID_1_EDX),
         0x8000_0000 => (0x8000_0001, 0, 0, 0),
         0x8000_0001 => (0, 0, CPUID_EXT1_ECX, 0),
         _ => (0, 0, 0, 0),

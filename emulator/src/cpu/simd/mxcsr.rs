@@ -91,6 +91,7 @@ impl Rounding {
 
 /// The 32-bit MXCSR register.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(transparent)]
 pub struct Mxcsr(u32);
 
 /// `ldmxcsr`/`fxrstor` with a reserved MXCSR bit set: the interpreter raises #GP(0),

@@ -4,6 +4,7 @@
 
 /// A 128-bit XMM value. Lane 0 is the least significant.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(transparent)]
 pub struct Xmm(pub u128);
 
 macro_rules! lanes {

@@ -461,12 +461,30 @@ fn cos_reduced(quadrant: u32, r: Wide) -> Wide {
     }
 }
 
+/// sin x for |x| < 2^-40: x - x^3/6 lies strictly between x and the next value toward
+/// zero, closer to x; the series would lose the cubic term (and round as if above |x|).
+fn tiny_sin(x: F80, control: Control) -> Option<Outcome> {
+    let u = Unpacked::from_f80(x)?;
+    if u.exp - EXP_BIAS >= -40 {
+        return None;
+    }
+    let format = Format::register(super::round::Precision::Extended);
+    let sig = ((u.signif as u128) << 64) - 1;
+    let r = round_to_format(u.sign, u.exp - EXP_BIAS, sig, format, control.extended());
+    Some((r.to_f80(format), r.flags))
+}
+
 /// FSIN. `None` means |x| >= 2^63 (C2 = 1, operand unchanged).
 pub fn sin(x: F80, control: Control) -> Option<Outcome> {
     match trig_operand(x) {
         Err(out) => Some(out),
         Ok(None) => None,
-        Ok(Some((q, r, neg, de))) => Some(with_flags(sin_reduced(q, r, neg).round(control), de)),
+        Ok(Some((q, r, neg, de))) => {
+            if let Some(out) = tiny_sin(x, control) {
+                return Some(with_flags(out, de));
+            }
+            Some(with_flags(sin_reduced(q, r, neg).round(control), de))
+        }
     }
 }
 
@@ -488,7 +506,7 @@ pub fn sincos(x: F80, control: Control) -> TwoResults {
         Ok(None) => None,
         Ok(Some((q, r, neg, de))) => {
             let (s, c) = sin_cos_reduced(q, r, neg);
-            let (sv, sf) = s.round(control);
+            let (sv, sf) = tiny_sin(x, control).unwrap_or_else(|| s.round(control));
             let (cv, cf) = c.round(control);
             // C1 reports the rounding of the sine (the first result computed).
             let flags = Flags((sf.0 | cf.0) & !Flags::C1.0) | Flags(sf.0 & Flags::C1.0) | de;

@@ -349,6 +349,13 @@ pub fn signal_for_fault(
         FaultKind::GeneralProtection(code) => (SigInfo::kernel(SIGSEGV), trap::GP, code),
         // Linux's do_stack_segment: a forced SIGBUS with SI_KERNEL.
         FaultKind::StackSegment => (SigInfo::kernel(SIGBUS), trap::SS, 0),
+        // Linux's math_error: SIGFPE at the instruction that took the exception.
+        FaultKind::X87FloatingPoint { si_code } => {
+            (SigInfo::fault(SIGFPE, si_code, eip), trap::MF, 0)
+        }
+        FaultKind::SimdFloatingPoint { si_code } => {
+            (SigInfo::fault(SIGFPE, si_code, eip), trap::XF, 0)
+        }
         FaultKind::PageFault(fault) => {
             let mut error_code = pf::USER;
             match fault.access {
