@@ -432,15 +432,8 @@ impl Kernel {
                 self.notify_parent(ppid, cpid, 6, signal::SIGCONT); // CLD_CONTINUED
             }
         }
-        let ignored = |t: &Task| {
-            let a = t.sighand.borrow()[sig as usize];
-            sig != signal::SIGKILL
-                && (a.handler == SIG_IGN
-                    || (a.handler == SIG_DFL
-                        && signal::default_action(sig) == DefaultAction::Ignore))
-        };
         if let Some(t) = self.tasks.get_mut(&pid) {
-            if ignored(t) {
+            if discards(t, sig) {
                 return;
             }
             t.process.borrow_mut().shared_pending.add(sig);
@@ -460,15 +453,10 @@ impl Kernel {
         process: bool,
         info: Option<SigInfo>,
     ) {
-        let a = task.sighand.borrow()[sig as usize];
         Self::continue_or_stop_effects(&task.process, sig);
-        if sig != signal::SIGKILL
-            && (a.handler == SIG_IGN
-                || (a.handler == SIG_DFL && signal::default_action(sig) == DefaultAction::Ignore))
-        {
+        if discards(task, sig) {
             return;
         }
-        Self::continue_or_stop_effects(&task.process, sig);
         if process {
             let mut p = task.process.borrow_mut();
             p.shared_pending.add(sig);
@@ -500,7 +488,7 @@ impl Kernel {
         const SA_NOCLDSTOP: u32 = 1;
         if let Some(parent) = self.tasks.get_mut(&ppid) {
             let a = parent.sighand.borrow()[signal::SIGCHLD as usize];
-            if a.handler == SIG_IGN || a.handler == SIG_DFL || a.flags & SA_NOCLDSTOP != 0 {
+            if discards(parent, signal::SIGCHLD) || a.flags & SA_NOCLDSTOP != 0 {
                 return;
             }
             let info = SigInfo::chld(code, pid as i32, 0, value as i32, 0, 0);
@@ -605,8 +593,7 @@ impl Kernel {
         }
         if exit_signal != 0 {
             if let Some(parent) = self.tasks.get_mut(&ppid) {
-                let a = parent.sighand.borrow()[exit_signal as usize];
-                if a.handler != SIG_IGN && a.handler != SIG_DFL {
+                if !discards(parent, exit_signal) {
                     let (code, value) = if status & 0x7f == 0 {
                         (1, (status >> 8) & 0xff) // CLD_EXITED
                     } else if status & 0x80 != 0 {
@@ -628,4 +615,17 @@ impl Kernel {
 struct Ran {
     instructions: u64,
     progressed: bool,
+}
+
+/// Linux drops a signal when it is sent if the target ignores it (explicitly, or by its
+/// default action) and does not block it; a blocked one stays pending (for `signalfd`,
+/// `sigwait`, or a later handler).
+pub(crate) fn discards(t: &Task, sig: u32) -> bool {
+    if sig == signal::SIGKILL || sig == signal::SIGSTOP {
+        return false;
+    }
+    let a = t.sighand.borrow()[sig as usize];
+    let ignored = a.handler == SIG_IGN
+        || (a.handler == SIG_DFL && signal::default_action(sig) == DefaultAction::Ignore);
+    ignored && !t.sigmask.has(sig)
 }
