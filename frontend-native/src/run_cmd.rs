@@ -1,6 +1,6 @@
 //! `webvm run`: boots a guest image and runs one command in it with the host's standard
 //! streams, like `docker run`; the guest command's exit status (128 + N for a signal)
-//! becomes webvm's.
+//! becomes webvm's. `--user NAME` runs it as a guest account, in its home directory.
 //!
 //! Owns the host side of the machine's platform traits (clock, console, entropy) and the
 //! drive loop; the machine itself is `emulator::kernel`.
@@ -9,7 +9,7 @@ use clap::Args;
 use emulator::block::overlay::MemoryLogStore;
 use emulator::block::overlay::OverlayDevice;
 use emulator::kernel::platform::{Clock, Console, ConsoleRead, Entropy, Platform, Stream};
-use emulator::kernel::{Exit, Kernel, Options};
+use emulator::kernel::{Exit, InitIdentity, Kernel, Options};
 use frontend_native::storage::BaseImage;
 use std::collections::VecDeque;
 use std::io::{IsTerminal, Read, Write};
@@ -32,6 +32,10 @@ pub struct RunArgs {
     /// Keep the guest's changes in memory only (discarded at exit).
     #[arg(long)]
     ephemeral: bool,
+    /// Run as this account of the guest's /etc/passwd, in its home directory (default:
+    /// root in /).
+    #[arg(long, value_name = "NAME")]
+    user: Option<String>,
     /// Environment variable for the guest command (repeatable).
     #[arg(long = "env", short = 'e', value_name = "KEY=VALUE")]
     env: Vec<String>,
@@ -218,10 +222,18 @@ fn boot(args: &RunArgs, platform: Platform, options: Options) -> Result<Kernel, 
     }
 }
 
-fn guest_env(args: &RunArgs) -> Vec<Vec<u8>> {
+fn guest_env(args: &RunArgs, account: &Account) -> Vec<Vec<u8>> {
+    let path = if account.identity.uid == 0 {
+        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+    } else {
+        "PATH=/usr/local/bin:/usr/bin:/bin"
+    };
     let mut env: Vec<String> = vec![
-        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into(),
-        "HOME=/root".into(),
+        path.into(),
+        format!("HOME={}", account.home),
+        format!("USER={}", account.name),
+        format!("LOGNAME={}", account.name),
+        format!("SHELL={}", account.shell),
         format!(
             "TERM={}",
             std::env::var("TERM").unwrap_or_else(|_| "xterm".into())
@@ -233,6 +245,47 @@ fn guest_env(args: &RunArgs) -> Vec<Vec<u8>> {
         env.push(e.clone());
     }
     env.into_iter().map(String::into_bytes).collect()
+}
+
+/// The guest account the command runs as.
+struct Account {
+    name: String,
+    home: String,
+    shell: String,
+    identity: InitIdentity,
+}
+
+/// Root in `/` by default, or the `--user` account in its home directory.
+fn account(args: &RunArgs, kernel: &Kernel) -> Result<Account, String> {
+    let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let Some(name) = &args.user else {
+        let shell = kernel.root_shell().map(|s| lossy(&s));
+        return Ok(Account {
+            name: "root".into(),
+            home: "/root".into(),
+            shell: shell.unwrap_or_else(|| "/bin/sh".into()),
+            identity: InitIdentity::default(),
+        });
+    };
+    let user = kernel
+        .lookup_user(name.as_bytes())
+        .ok_or_else(|| format!("no user {name:?} in the guest's /etc/passwd"))?;
+    let shell = if user.shell.starts_with(b"/") {
+        lossy(&user.shell)
+    } else {
+        "/bin/sh".into()
+    };
+    Ok(Account {
+        name: name.clone(),
+        home: lossy(&user.home),
+        shell,
+        identity: InitIdentity {
+            uid: user.uid,
+            gid: user.gid,
+            groups: user.groups,
+            cwd: Some(user.home),
+        },
+    })
 }
 
 /// Kernel diagnostics (unimplemented syscalls, once each) on stderr, when
@@ -293,18 +346,22 @@ pub fn execute(args: RunArgs) -> ExitCode {
             return ExitCode::from(125);
         }
     };
-    // No command: root's login shell from the image, as a login shell.
+    let account = match account(&args, &kernel) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("webvm: {e}");
+            return ExitCode::from(125);
+        }
+    };
+    // No command: the account's shell from the image, as a login shell.
     let command = if args.command.is_empty() {
-        let shell = kernel
-            .root_shell()
-            .map(|s| String::from_utf8_lossy(&s).into_owned())
-            .unwrap_or_else(|| "/bin/sh".to_string());
-        vec![shell, "-l".to_string()]
+        vec![account.shell.clone(), "-l".to_string()]
     } else {
         args.command.clone()
     };
     let argv: Vec<Vec<u8>> = command.iter().map(|s| s.clone().into_bytes()).collect();
-    if let Err(e) = kernel.spawn_init(argv, guest_env(&args)) {
+    let env = guest_env(&args, &account);
+    if let Err(e) = kernel.spawn_init_as(argv, env, &account.identity) {
         eprintln!("webvm: cannot run {}: errno {}", command[0], e.0);
         return ExitCode::from(if e.0 == 2 { 127 } else { 126 });
     }

@@ -351,7 +351,12 @@ pub fn wake_vfork_parent(k: &mut Kernel, child: Tid) {
 }
 
 /// Creates the first process running `argv[0]`, its standard streams on the console.
-pub fn spawn_init(k: &mut Kernel, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> KResult<Tid> {
+pub fn spawn_init(
+    k: &mut Kernel,
+    argv: Vec<Vec<u8>>,
+    envp: Vec<Vec<u8>>,
+    identity: &super::InitIdentity,
+) -> KResult<Tid> {
     let path = argv.first().cloned().ok_or(Errno::ENOENT)?;
     let tid = k.alloc_tid();
     let root = k.vfs.root();
@@ -384,9 +389,9 @@ pub fn spawn_init(k: &mut Kernel, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> KRe
         ppid: 0,
         pgid: tid,
         sid: tid,
-        uid: 0,
-        gid: 0,
-        groups: vec![0],
+        uid: identity.uid,
+        gid: identity.gid,
+        groups: identity.groups.clone(),
         exe: path.clone(),
         comm: Vec::new(),
         cmdline: Vec::new(),
@@ -429,6 +434,14 @@ pub fn spawn_init(k: &mut Kernel, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> KRe
         pending_info: Default::default(),
         trap: Default::default(),
     };
+    if let Some(cwd) = &identity.cwd {
+        let walk = Walk { root, start: root };
+        let dir = k.vfs.resolve(&proc_ctx(k, &task), walk, cwd, true)?;
+        if !k.vfs.is_dir(&proc_ctx(k, &task), dir) {
+            return Err(Errno::ENOTDIR);
+        }
+        task.fs.borrow_mut().cwd = dir;
+    }
     let image = build_image(k, &task, &path, argv, envp)?;
     commit_exec(k, &mut task, image);
     k.attach_console(&mut task);

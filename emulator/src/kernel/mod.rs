@@ -38,6 +38,36 @@ use std::collections::{BTreeMap, BTreeSet};
 use task::Tid;
 use vfs::Vfs;
 
+/// Who the first process runs as, and in which directory (`None`: `/`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InitIdentity {
+    pub uid: u32,
+    pub gid: u32,
+    pub groups: Vec<u32>,
+    pub cwd: Option<Vec<u8>>,
+}
+
+impl Default for InitIdentity {
+    fn default() -> Self {
+        InitIdentity {
+            uid: 0,
+            gid: 0,
+            groups: vec![0],
+            cwd: None,
+        }
+    }
+}
+
+/// An account of the guest's `/etc/passwd`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GuestUser {
+    pub uid: u32,
+    pub gid: u32,
+    pub groups: Vec<u32>,
+    pub home: Vec<u8>,
+    pub shell: Vec<u8>,
+}
+
 /// Why [`Kernel::run`] returned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {
@@ -165,11 +195,52 @@ impl Kernel {
         }
     }
 
-    /// Starts the first process: `argv[0]` resolved as a path, with `envp`.
+    /// Starts the first process as root in `/`: `argv[0]` resolved as a path, with `envp`.
     pub fn spawn_init(&mut self, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> KResult<Tid> {
-        let pid = exec::spawn_init(self, argv, envp)?;
+        self.spawn_init_as(argv, envp, &InitIdentity::default())
+    }
+
+    /// Starts the first process with the given identity and working directory.
+    pub fn spawn_init_as(
+        &mut self,
+        argv: Vec<Vec<u8>>,
+        envp: Vec<Vec<u8>>,
+        identity: &InitIdentity,
+    ) -> KResult<Tid> {
+        let pid = exec::spawn_init(self, argv, envp, identity)?;
         self.init_pid = pid;
         Ok(pid)
+    }
+
+    /// The account `name` in the guest's `/etc/passwd`, with its supplementary groups
+    /// from `/etc/group`.
+    pub fn lookup_user(&self, name: &[u8]) -> Option<GuestUser> {
+        let passwd = self.read_root_file(b"/etc/passwd").ok()?;
+        let fields = passwd
+            .split(|&b| b == b'\n')
+            .map(|line| line.split(|&b| b == b':').collect::<Vec<_>>())
+            .find(|f| f.len() >= 7 && f[0] == name)?;
+        let number = |field: &[u8]| std::str::from_utf8(field).ok()?.parse::<u32>().ok();
+        let (uid, gid) = (number(fields[2])?, number(fields[3])?);
+        let mut groups = vec![gid];
+        if let Ok(group) = self.read_root_file(b"/etc/group") {
+            for line in group.split(|&b| b == b'\n') {
+                let f: Vec<&[u8]> = line.split(|&b| b == b':').collect();
+                let member = f.len() >= 4 && f[3].split(|&b| b == b',').any(|m| m == name);
+                if let Some(gid) = f.get(2).and_then(|g| number(g)) {
+                    if member && !groups.contains(&gid) {
+                        groups.push(gid);
+                    }
+                }
+            }
+        }
+        Some(GuestUser {
+            uid,
+            gid,
+            groups,
+            home: fields[5].to_vec(),
+            shell: fields[6].to_vec(),
+        })
     }
 
     pub fn alloc_tid(&mut self) -> Tid {

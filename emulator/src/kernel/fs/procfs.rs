@@ -38,6 +38,7 @@ const PER_PID: &[(&str, Ino, u32)] = &[
     ("mounts", 10, S_IFREG),
     ("root", 11, S_IFLNK),
     ("comm", 12, S_IFREG),
+    ("mountinfo", 13, S_IFREG),
     ("fd", 2, S_IFDIR),
 ];
 
@@ -333,6 +334,7 @@ pub fn content(vfs: &Vfs, ctx: &ProcCtx, ino: Ino) -> KResult<Vec<u8>> {
                 9 => String::new(),
                 10 => mounts(vfs),
                 12 => format!("{comm}\n"),
+                13 => mountinfo(vfs),
                 _ => return Err(Errno::EISDIR),
             }
         }
@@ -347,8 +349,32 @@ fn mounts(vfs: &Vfs) -> String {
         .collect()
 }
 
+/// `/proc/<pid>/mountinfo`: mount ids from 20, each mount's parent the root mount.
+fn mountinfo(vfs: &Vfs) -> String {
+    const FIRST_ID: usize = 20;
+    vfs.mounts
+        .iter()
+        .enumerate()
+        .map(|(index, m)| {
+            let parent = if m.on.is_none() { 1 } else { FIRST_ID };
+            let (major, minor) = (
+                (m.dev >> 8) & 0xfff,
+                (m.dev & 0xff) | ((m.dev >> 12) & 0xfff00),
+            );
+            format!(
+                "{} {parent} {major}:{minor} / {} rw,relatime shared:{} - {} {} rw\n",
+                FIRST_ID + index,
+                m.path,
+                index + 1,
+                m.fstype,
+                m.source
+            )
+        })
+        .collect()
+}
+
 const CPUINFO: &str = "processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\n\
 model\t\t: 0\nmodel name\t: webvm i686 interpreter\nstepping\t: 0\ncpu MHz\t\t: 1000.000\n\
 fpu\t\t: yes\nfpu_exception\t: yes\ncpuid level\t: 1\nwp\t\t: yes\n\
-flags\t\t: fpu tsc cx8 cmov\nbogomips\t: 2000.00\nclflush size\t: 64\n\
+flags\t\t: fpu tsc cx8 cmov clflush mmx fxsr sse sse2 pni popcnt abm\nbogomips\t: 2000.00\nclflush size\t: 64\n\
 cache_alignment\t: 64\naddress sizes\t: 32 bits physical, 32 bits virtual\n\n";

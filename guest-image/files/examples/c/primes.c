@@ -20,6 +20,8 @@ int main(int argc, char **argv)
         if (composite[i])
             continue;
         count++;
+        if (i > limit / i)
+            continue; /* i * i would pass the limit (or overflow) */
         for (long j = i * i; j < limit; j += i)
             composite[j] = 1;
     }
