@@ -137,34 +137,17 @@ fn random_sequences_match_the_host_cpu() {
 #[test]
 fn coverage_report() {
     // x87/MMX/SSE forms have their own report (cpu_fpu_differential).
-    use emulator::cpu::exec::{classify, Handler};
-    let handled: std::collections::BTreeSet<String> = iced_x86::Code::values()
-        .filter(|&c| {
-            !matches!(
-                classify(c),
-                Handler::Invalid | Handler::X87 | Handler::Sse | Handler::Fxsave | Handler::Fxrstor
-            )
-        })
-        .map(|c| format!("{:?}", c.mnemonic()))
-        .collect();
     let mut runner = NativeRunner::start();
-    let mut tally = Tally::default();
-    let cases: Vec<_> = handwritten::cases()
-        .into_iter()
-        .map(|l| (l.label, l.case))
-        .collect();
-    run_differential(&mut runner, &cases, &mut tally, 0);
     let seed = env_u64("WEBVM_FUZZ_SEED", 0x5eed);
-    let random: Vec<_> = (0..30_000u64)
-        .filter_map(|n| generate(seed, n).map(|g| (format!("case #{n}"), g.case)))
-        .collect();
-    run_differential(&mut runner, &random, &mut tally, 0);
-    let exercised = &tally.exercised;
-    // sysenter leaves to the kernel layer, and `rep bsf` (iced: Tzcnt) runs on both sides
-    // as plain bsf (see `as_host_runs_it`); tests/cpu_interpreter.rs covers both.
+    let cpu_harness::coverage::Coverage {
+        handled,
+        exercised,
+        mismatches,
+    } = cpu_harness::coverage::integer(&mut runner, seed);
+    let exercised = &exercised;
     let untested: Vec<&String> = handled
         .difference(exercised)
-        .filter(|m| !matches!(m.as_str(), "Sysenter" | "Tzcnt"))
+        .filter(|m| !cpu_harness::coverage::exercised_elsewhere(m))
         .collect();
     let unhandled: Vec<&String> = exercised
         .difference(&handled)
@@ -187,7 +170,7 @@ fn coverage_report() {
         list(untested.clone())
     );
     assert!(
-        tally.failures.is_empty(),
+        mismatches == 0,
         "mismatches: run the other differential tests"
     );
     assert!(

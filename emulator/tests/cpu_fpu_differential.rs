@@ -117,25 +117,16 @@ fn fpu_handwritten_cases_match_the_host_cpu() {
 /// read it). Fails if a handled mnemonic has no case.
 #[test]
 fn fpu_coverage_report() {
-    let handled: std::collections::BTreeSet<String> = emulator::cpu::exec::fpu_mnemonics()
-        .into_iter()
-        .map(|m| format!("{m:?}"))
-        .collect();
     let mut runner = NativeRunner::start();
-    let mut tally = FpTally::default();
-    run_fp_differential(&mut runner, &fpu_cases::cases(), &mut tally, 0);
     let seed = env_u64("WEBVM_FUZZ_SEED", 0x5eed);
-    let random: Vec<_> = (0..60_000u64)
-        .filter_map(|n| generate_fp(seed, n).map(|c| (format!("case #{n}"), c)))
-        .collect();
-    run_fp_differential(&mut runner, &random, &mut tally, 0);
+    let coverage = cpu_harness::coverage::fpu(&mut runner, seed);
+    let handled = &coverage.handled;
     // Mnemonics of other families appearing in FPU cases (none expected) are ignored.
     // iced-x86 decodes `9B` as its own `wait`, so the combined forms (fstsw, fclex, ...)
     // never reach the interpreter; their `fn*` halves are exercised.
-    let combined = ["Fclex", "Finit", "Fsave", "Fstcw", "Fstenv", "Fstsw"];
     let untested: Vec<&String> = handled
-        .difference(&tally.exercised)
-        .filter(|m| !combined.contains(&m.as_str()))
+        .difference(&coverage.exercised)
+        .filter(|m| !cpu_harness::coverage::exercised_elsewhere(m))
         .collect();
     let list = |v: Vec<&String>| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ");
     println!(
@@ -143,7 +134,7 @@ fn fpu_coverage_report() {
         handled.len(),
         list(handled.iter().collect())
     );
-    let exercised: Vec<&String> = tally.exercised.intersection(&handled).collect();
+    let exercised: Vec<&String> = coverage.exercised.intersection(handled).collect();
     println!(
         "exercised by differential cases ({}): {}",
         exercised.len(),

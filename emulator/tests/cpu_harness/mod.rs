@@ -3,10 +3,15 @@
 //! `case` defines a test case and its outcome, `native` runs it on the host through a
 //! small static i386 runner, `emulated` runs it in the interpreter, `compare` decides
 //! what must match, `generator` draws random cases and `handwritten` lists edge cases;
-//! `fpu` and `fpu_cases` do the same for x87/MMX/SSE with FXSAVE state.
+//! `fpu` and `fpu_cases` do the same for x87/MMX/SSE with FXSAVE state; `coverage`
+//! collects handled and exercised mnemonics, `elf_text` the instructions of ELF files.
 
 pub mod case;
 pub mod compare;
+#[allow(dead_code)] // the coverage reports and cpu_image_coverage
+pub mod coverage;
+#[allow(dead_code)] // cpu_image_coverage only
+pub mod elf_text;
 pub mod emulated;
 #[allow(dead_code)] // used by cpu_fpu_differential only
 pub mod fpu;
