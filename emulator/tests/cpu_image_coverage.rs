@@ -167,13 +167,15 @@ fn scan_all(files: &[PathBuf]) -> Vec<FileScan> {
             .collect();
         parts
             .into_iter()
-            .flat_map(|p| p.join().unwrap_or_default())
+            // A scanner thread cannot panic (malformed files scan as empty); if one did,
+            // the results would no longer line up with `files`, so fail loudly.
+            .flat_map(|p| p.join().expect("scanner thread panicked"))
             .collect()
     })
 }
 
-/// Per mnemonic: files containing it, files containing it away from junk, occurrences,
-/// clean occurrences.
+/// One line of the table: a mnemonic's files and occurrences (all, and clean: away from
+/// undecodable bytes).
 #[derive(Default)]
 struct Row {
     /// Paths (relative to the root) of the files containing it, with the count.
