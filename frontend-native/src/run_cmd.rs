@@ -71,6 +71,28 @@ struct HostConsole {
     input: SharedInput,
     started: bool,
     terminal: [bool; 3],
+    /// `stty -g` of the host terminal before the guest changed its mode.
+    saved_mode: Option<String>,
+}
+
+/// Runs `stty` on the host terminal (standard input).
+fn stty(args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new("stty")
+        .args(args)
+        .stdin(std::process::Stdio::inherit())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+impl Drop for HostConsole {
+    fn drop(&mut self) {
+        if let Some(mode) = self.saved_mode.take() {
+            stty(&[&mode]);
+        }
+    }
 }
 
 impl HostConsole {
@@ -132,6 +154,17 @@ impl Console for HostConsole {
     }
     fn is_terminal(&self, fd: u32) -> bool {
         self.terminal.get(fd as usize).copied().unwrap_or(false)
+    }
+    fn set_line_mode(&mut self, canonical: bool, echo: bool) {
+        if !self.terminal[0] {
+            return;
+        }
+        if self.saved_mode.is_none() {
+            self.saved_mode = stty(&["-g"]);
+        }
+        let canon = if canonical { "icanon" } else { "-icanon" };
+        let echo = if echo { "echo" } else { "-echo" };
+        stty(&[canon, echo, "min", "1", "time", "0"]);
     }
 }
 
@@ -206,8 +239,30 @@ fn guest_env(args: &RunArgs) -> Vec<Vec<u8>> {
     env.into_iter().map(String::into_bytes).collect()
 }
 
+/// Kernel diagnostics (unimplemented syscalls, once each) on stderr, when
+/// `WEBVM_LOG` names `warn`.
+struct StderrLogger;
+
+impl log::Log for StderrLogger {
+    fn enabled(&self, metadata: &log::Metadata) -> bool {
+        metadata.level() <= log::Level::Warn
+    }
+    fn log(&self, record: &log::Record) {
+        if self.enabled(record.metadata()) {
+            eprintln!("webvm: {}", record.args());
+        }
+    }
+    fn flush(&self) {}
+}
+
+static LOGGER: StderrLogger = StderrLogger;
+
 /// Runs the command; returns the process exit code.
 pub fn execute(args: RunArgs) -> ExitCode {
+    let log_parts = std::env::var("WEBVM_LOG").unwrap_or_default();
+    if log_parts.split(',').any(|p| p == "warn") && log::set_logger(&LOGGER).is_ok() {
+        log::set_max_level(log::LevelFilter::Warn);
+    }
     let input: SharedInput = Arc::default();
     let console = HostConsole {
         input: input.clone(),
@@ -217,6 +272,7 @@ pub fn execute(args: RunArgs) -> ExitCode {
             std::io::stdout().is_terminal(),
             std::io::stderr().is_terminal(),
         ],
+        saved_mode: None,
     };
     let platform = Platform {
         clock: Box::new(HostClock {
@@ -226,7 +282,7 @@ pub fn execute(args: RunArgs) -> ExitCode {
         entropy: Box::new(HostEntropy(std::fs::File::open("/dev/urandom").ok())),
     };
     let options = Options {
-        strace: std::env::var("WEBVM_LOG").is_ok_and(|v| v.split(',').any(|p| p == "strace")),
+        strace: log_parts.split(',').any(|p| p == "strace"),
         ..Options::default()
     };
     let mut kernel = match boot(&args, platform, options) {

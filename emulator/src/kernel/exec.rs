@@ -5,12 +5,13 @@
 use super::errno::{Errno, KResult};
 use super::file::{FdEntry, FdTable, FileKind, OpenFile, O_RDONLY, O_WRONLY};
 use super::memory::{Mm, UserMem};
+use super::sigframe;
 use super::signal::{SigAction, SigSet, NSIG, SIG_IGN};
 use super::task::{FsContext, Process, Task, TaskState, Tid};
 use super::vfs::namei::Walk;
 use super::vfs::{FsRef, Loc, ProcCtx, S_IFREG};
 use super::Kernel;
-use crate::cpu::state::ESP;
+use crate::cpu::state::{Segment, SegmentRegister, ESP};
 use crate::cpu::{Cpu, SyscallGate};
 use crate::loader::elf::ElfFile;
 use crate::loader::{build_initial_stack, load_program, vdso, ElfSource, StackSpec};
@@ -74,7 +75,10 @@ fn open_exec(
         return Err(Errno::EACCES);
     }
     let fs = k.vfs.disk(loc.mount).ok_or(Errno::EACCES)?;
-    let full = k.vfs.path_of(ctx, walk.root, loc).unwrap_or(path.to_vec());
+    let full = k
+        .vfs
+        .canonical_path(ctx, walk, path)
+        .unwrap_or_else(|_| path.to_vec());
     let file = Rc::new(VfsFile {
         fs,
         loc,
@@ -128,6 +132,8 @@ pub struct Image {
     pub vdso_base: u32,
     pub exe: Vec<u8>,
     pub argv: Vec<Vec<u8>>,
+    /// The name the process goes by: the last component of the path given to `execve`.
+    pub comm: Vec<u8>,
 }
 
 /// Builds the image for `path` with `argv` and `envp`, following `#!` up to 4 deep.
@@ -147,6 +153,10 @@ pub fn build_image(
     };
     let mut path = path.to_vec();
     let execfn = path.clone();
+    let comm = {
+        let base = execfn.rsplit(|&b| b == b'/').next().unwrap_or(&execfn);
+        base[..base.len().min(15)].to_vec()
+    };
     let (file, head) = {
         let mut depth = 0;
         loop {
@@ -232,6 +242,7 @@ pub fn build_image(
         vdso_base,
         exe,
         argv,
+        comm,
     })
 }
 
@@ -241,7 +252,7 @@ fn map_vdso(mm: &mut Mm, frames: &mut crate::mm::Frames) -> KResult<u32> {
     let mut req = MapRequest::anonymous(image.len() as u32, Prot::READ_WRITE);
     req.label = Some("[vdso]");
     let base = mm.space.mmap(frames, req)?;
-    UserMem { mm, frames }.write(base, &image)?;
+    UserMem::new(mm, frames).write(base, &image)?;
     mm.space
         .mprotect(base, image.len() as u32, Prot::READ_EXEC)?;
     Ok(base)
@@ -280,7 +291,17 @@ pub fn commit_exec(k: &mut Kernel, task: &mut Task, image: Image) {
     let mut cpu = Cpu::new();
     cpu.state.eip = image.eip;
     cpu.state.gpr[ESP] = image.esp;
+    // Flat user segments as Linux loads them for a 32-bit process; fs and gs keep
+    // their selectors (glibc reloads gs after set_thread_area anyway).
     cpu.state.segments = task.cpu.state.segments;
+    for (seg, selector) in [
+        (Segment::Cs, sigframe::abi::USER32_CS),
+        (Segment::Ss, sigframe::abi::USER_DS),
+        (Segment::Ds, sigframe::abi::USER_DS),
+        (Segment::Es, sigframe::abi::USER_DS),
+    ] {
+        *cpu.state.segment_mut(seg) = SegmentRegister { selector, base: 0 };
+    }
     task.cpu = cpu;
     task.code_epoch_seen = task.mm.borrow().code_epoch();
     task.vdso_base = image.vdso_base;
@@ -301,6 +322,7 @@ pub fn commit_exec(k: &mut Kernel, task: &mut Task, image: Image) {
     task.altstack = (0, 0, 2);
     let mut p = task.process.borrow_mut();
     p.exe = image.exe;
+    p.comm = image.comm;
     p.cmdline = image
         .argv
         .iter()
@@ -359,11 +381,13 @@ pub fn spawn_init(k: &mut Kernel, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> KRe
         gid: 0,
         groups: vec![0],
         exe: path.clone(),
+        comm: Vec::new(),
         cmdline: Vec::new(),
         exit_signal: super::signal::SIGCHLD,
         threads: vec![tid],
         exiting: None,
         shared_pending: SigSet::default(),
+        shared_info: Default::default(),
         rlimits: super::syscall::process::default_rlimits(),
         start_ns,
         alarm: None,
@@ -392,6 +416,8 @@ pub fn spawn_init(k: &mut Kernel, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> KRe
         code_epoch_seen: 0,
         vdso_base: 0,
         altstack: (0, 0, 2),
+        pending_info: Default::default(),
+        trap: Default::default(),
     };
     let image = build_image(k, &task, &path, argv, envp)?;
     commit_exec(k, &mut task, image);

@@ -6,7 +6,7 @@
 
 use super::errno::{Errno, KResult};
 use crate::cpu::{Access as CpuAccess, GuestAddr, GuestMemory, MemFault};
-use crate::mm::{Access, AccessFault, AddressSpace, Frames, PAGE_SIZE};
+use crate::mm::{Access, AccessFault, AddressSpace, FrameId, Frames, PAGE_SIZE};
 use zerocopy::{FromBytes, Immutable, IntoBytes};
 
 /// One process's memory: shared by the threads of a process.
@@ -52,10 +52,18 @@ impl Mm {
 }
 
 /// An [`Mm`] together with the frames: what the CPU runs against.
+///
+/// It keeps the last page translated for reading and for writing (a one-entry TLB each).
+/// Mappings cannot change while it lives except through its own translations, and a
+/// write translation (which may break copy-on-write) drops the read entry.
 pub struct UserMem<'a> {
     pub mm: &'a mut Mm,
     pub frames: &'a mut Frames,
+    read_tlb: (u32, FrameId),
+    write_tlb: (u32, FrameId),
 }
+
+const NO_PAGE: u32 = u32::MAX;
 
 fn cpu_fault(f: AccessFault) -> MemFault {
     MemFault {
@@ -68,17 +76,61 @@ fn cpu_fault(f: AccessFault) -> MemFault {
     }
 }
 
-impl UserMem<'_> {
+impl<'a> UserMem<'a> {
+    pub fn new(mm: &'a mut Mm, frames: &'a mut Frames) -> UserMem<'a> {
+        UserMem {
+            mm,
+            frames,
+            read_tlb: (NO_PAGE, FrameId(0)),
+            write_tlb: (NO_PAGE, FrameId(0)),
+        }
+    }
+
+    #[inline]
+    fn read_frame(&mut self, addr: u32) -> Result<FrameId, MemFault> {
+        let page = addr / PAGE_SIZE;
+        if self.read_tlb.0 == page {
+            return Ok(self.read_tlb.1);
+        }
+        let frame = self
+            .mm
+            .space
+            .translate(self.frames, addr, Access::Read)
+            .map_err(cpu_fault)?;
+        self.read_tlb = (page, frame);
+        Ok(frame)
+    }
+
+    #[inline]
+    fn write_frame(&mut self, addr: u32) -> Result<FrameId, MemFault> {
+        let page = addr / PAGE_SIZE;
+        if self.write_tlb.0 == page {
+            return Ok(self.write_tlb.1);
+        }
+        let frame = self
+            .mm
+            .space
+            .translate(self.frames, addr, Access::Write)
+            .map_err(cpu_fault)?;
+        self.write_tlb = (page, frame);
+        if self.read_tlb.0 == page {
+            self.read_tlb.1 = frame;
+        }
+        Ok(frame)
+    }
+
+    /// Forgets the cached translations (after memory changed behind this view).
+    fn forget(&mut self) {
+        self.read_tlb.0 = NO_PAGE;
+        self.write_tlb.0 = NO_PAGE;
+    }
+
     #[inline]
     fn read_n<const N: usize>(&mut self, addr: u32) -> Result<[u8; N], MemFault> {
         let mut out = [0u8; N];
         let off = (addr % PAGE_SIZE) as usize;
         if off + N <= PAGE_SIZE as usize {
-            let frame = self
-                .mm
-                .space
-                .translate(self.frames, addr, Access::Read)
-                .map_err(cpu_fault)?;
+            let frame = self.read_frame(addr)?;
             out.copy_from_slice(&self.frames.bytes(frame)[off..off + N]);
         } else {
             self.mm
@@ -93,11 +145,7 @@ impl UserMem<'_> {
     fn write_n(&mut self, addr: u32, data: &[u8]) -> Result<(), MemFault> {
         let off = (addr % PAGE_SIZE) as usize;
         if off + data.len() <= PAGE_SIZE as usize {
-            let frame = self
-                .mm
-                .space
-                .translate(self.frames, addr, Access::Write)
-                .map_err(cpu_fault)?;
+            let frame = self.write_frame(addr)?;
             self.frames.bytes_mut(frame)[off..off + data.len()].copy_from_slice(data);
             self.mm.note_write(addr / PAGE_SIZE);
         } else {
@@ -107,6 +155,7 @@ impl UserMem<'_> {
                 .space
                 .translate(self.frames, second, Access::Write)
                 .map_err(cpu_fault)?;
+            self.forget();
             self.mm
                 .space
                 .write_bytes(self.frames, addr, data)
@@ -133,6 +182,7 @@ impl UserMem<'_> {
         if data.is_empty() {
             return Ok(());
         }
+        self.forget();
         self.mm
             .space
             .write_bytes(self.frames, addr, data)
@@ -239,6 +289,7 @@ impl GuestMemory for UserMem<'_> {
         if len == 0 {
             return Ok(());
         }
+        self.forget();
         let last = addr.0.wrapping_add(len - 1);
         let mut page = addr.0 & !(PAGE_SIZE - 1);
         loop {

@@ -21,6 +21,7 @@ pub mod memory;
 pub mod pipe;
 pub mod platform;
 pub mod sched;
+pub mod sigframe;
 pub mod signal;
 pub mod syscall;
 pub mod task;
@@ -102,6 +103,12 @@ pub struct Kernel {
     /// Round-robin position of the scheduler.
     cursor: Tid,
     /// The pipe behind each FIFO inode that is open somewhere.
+    /// The console's `termios` as the guest last set it (the placeholder line discipline
+    /// until the tty work lands) and its foreground process group.
+    pub(crate) console_termios: [u8; syscall::io::TERMIOS_SIZE],
+    pub(crate) console_pgrp: Option<Tid>,
+    /// The second last given to the filesystems for timestamps.
+    fs_time: i64,
     pub(crate) fifos: BTreeMap<vfs::Loc, std::rc::Weak<std::cell::RefCell<pipe::Pipe>>>,
 }
 
@@ -129,11 +136,22 @@ impl Kernel {
             boot_ns,
             cursor: 0,
             fifos: BTreeMap::new(),
+            fs_time: 0,
+            console_termios: syscall::io::console_termios(),
+            console_pgrp: None,
         };
         fs::mount_standard(&mut kernel.vfs, ext2)?;
-        let now = (kernel.platform.clock.realtime_ns() / 1_000_000_000) as i64;
-        kernel.vfs.set_time(now);
+        kernel.update_fs_time();
         Ok(kernel)
+    }
+
+    /// Gives the filesystems the current second for the timestamps they write.
+    pub(crate) fn update_fs_time(&mut self) {
+        let now = (self.platform.clock.realtime_ns() / 1_000_000_000) as i64;
+        if now != self.fs_time {
+            self.fs_time = now;
+            self.vfs.set_time(now);
+        }
     }
 
     /// Starts the first process: `argv[0]` resolved as a path, with `envp`.

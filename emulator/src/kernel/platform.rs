@@ -39,6 +39,9 @@ pub trait Console {
     fn window_size(&self) -> Option<(u16, u16)> {
         None
     }
+    /// The guest switched its terminal between line-by-line input with echo and raw
+    /// input (`TCSETS`); a frontend with a real terminal follows it.
+    fn set_line_mode(&mut self, _canonical: bool, _echo: bool) {}
 }
 
 /// Random bytes for `getrandom`, `/dev/urandom` and `AT_RANDOM`.

@@ -10,7 +10,8 @@
 use super::errno::Errno;
 use super::exec::{release_mm, wake_vfork_parent};
 use super::memory::UserMem;
-use super::signal::{self, frame, DefaultAction, SigInfo, SigSet, SIG_DFL, SIG_IGN};
+use super::sigframe::{signal_for_fault, PageFaultCause, SigInfo};
+use super::signal::{self, frame, DefaultAction, SigSet, SIG_DFL, SIG_IGN};
 use super::syscall::{self, Call, SysError};
 use super::task::{Parked, Task, TaskState, Tid};
 use super::{Exit, Kernel, Zombie};
@@ -157,10 +158,7 @@ impl Kernel {
                 if mm.code_epoch() != task.code_epoch_seen {
                     task.cpu.flush_code_cache();
                 }
-                let mut mem = UserMem {
-                    mm: &mut mm,
-                    frames: &mut self.frames,
-                };
+                let mut mem = UserMem::new(&mut mm, &mut self.frames);
                 let exit = task.cpu.run(&mut mem, budget - ran.instructions);
                 task.code_epoch_seen = mem.mm.code_epoch();
                 exit
@@ -188,10 +186,7 @@ impl Kernel {
         if gate == SyscallGate::Sysenter {
             // __kernel_vsyscall pushed the sixth argument (ebp) and pointed ebp at it.
             let mut mm = task.mm.borrow_mut();
-            let mut mem = UserMem {
-                mm: &mut mm,
-                frames: &mut self.frames,
-            };
+            let mut mem = UserMem::new(&mut mm, &mut self.frames);
             args[5] = mem.read_u32(g[EBP]).unwrap_or(0);
             task.cpu.state.eip = task.vdso_base + SYSENTER_RETURN;
         }
@@ -200,6 +195,7 @@ impl Kernel {
             args,
             deadline: None,
         };
+        self.update_fs_time();
         let result = self.invoke(task, &call);
         if let Err(SysError::Block(deadline)) = result {
             task.state = TaskState::Parked(Parked {
@@ -223,12 +219,30 @@ impl Kernel {
                 Err(SysError::Block(_)) => unreachable!(),
             };
             let a = call.args;
+            let path = self.traced_path(task, name, &a);
             self.log(&format!(
-                "[{}] {name}({:#x}, {:#x}, {:#x}, {:#x}, {:#x}, {:#x}) = {shown}",
+                "[{}] {name}({:#x}, {:#x}, {:#x}, {:#x}, {:#x}, {:#x}){path} = {shown}",
                 task.tid, a[0], a[1], a[2], a[3], a[4], a[5]
             ));
         }
         result
+    }
+
+    /// For the trace: the path argument of calls that take one, as ` "path"`.
+    fn traced_path(&mut self, task: &Task, name: &str, a: &[u32; 6]) -> String {
+        let at = match name {
+            "open" | "execve" | "stat64" | "lstat64" | "access" | "readlink" | "chdir"
+            | "mkdir" | "unlink" | "rmdir" | "creat" | "truncate64" | "statfs64" => a[0],
+            "openat" | "fstatat64" | "statx" | "faccessat" | "faccessat2" | "readlinkat"
+            | "mkdirat" | "unlinkat" => a[1],
+            _ => return String::new(),
+        };
+        let mut mm = task.mm.borrow_mut();
+        let mut mem = UserMem::new(&mut mm, &mut self.frames);
+        match mem.read_cstr(at, 4096) {
+            Ok(p) => format!(" \"{}\"", String::from_utf8_lossy(&p)),
+            Err(_) => String::new(),
+        }
     }
 
     fn finish_syscall(&mut self, task: &mut Task, call: &Call, result: syscall::SysResult) {
@@ -296,11 +310,15 @@ impl Kernel {
     /// task stopped being runnable (killed).
     fn deliver_signals(&mut self, task: &mut Task) -> bool {
         while let Some(sig) = self.next_signal(task) {
-            if task.pending.has(sig) {
+            let info = if task.pending.has(sig) {
                 task.pending.remove(sig);
+                task.pending_info.remove(&sig)
             } else {
-                task.process.borrow_mut().shared_pending.remove(sig);
-            }
+                let mut p = task.process.borrow_mut();
+                p.shared_pending.remove(sig);
+                p.shared_info.remove(&sig)
+            };
+            let info = info.unwrap_or_else(|| SigInfo::kernel(sig));
             let action = task.sighand.borrow()[sig as usize];
             match action.handler {
                 SIG_IGN => continue,
@@ -314,43 +332,32 @@ impl Kernel {
                     }
                 },
                 _ => {
-                    let mask = task.saved_mask.take().unwrap_or(task.sigmask);
-                    let sp = if action.flags & signal::SA_ONSTACK != 0
-                        && task.altstack.2 & 2 == 0
-                        && task.altstack.1 != 0
-                    {
-                        task.altstack.0.wrapping_add(task.altstack.1)
-                    } else {
-                        task.cpu.state.gpr[crate::cpu::state::ESP]
+                    let saved_mask = task.saved_mask.take().unwrap_or(task.sigmask);
+                    let delivery = frame::Delivery {
+                        sig,
+                        action: &action,
+                        blocked: task.sigmask,
+                        saved_mask,
+                        altstack: task.altstack,
+                        vdso_base: task.vdso_base,
+                        info: &info,
+                        trap: task.trap,
                     };
-                    let info = SigInfo::new(sig, 0);
-                    let ok = {
+                    let delivered = {
                         let mut mm = task.mm.borrow_mut();
-                        let mut mem = UserMem {
-                            mm: &mut mm,
-                            frames: &mut self.frames,
-                        };
-                        let delivery = frame::Delivery {
-                            sig,
-                            action: &action,
-                            info: &info,
-                            mask,
-                            sp,
-                            vdso_base: task.vdso_base,
-                        };
-                        frame::setup_rt_frame(&mut task.cpu.state, &mut mem, &delivery).is_ok()
+                        let mut mem = UserMem::new(&mut mm, &mut self.frames);
+                        frame::setup_rt_frame(&mut task.cpu.state, &mut mem, &delivery)
                     };
-                    if !ok {
+                    let Ok(delivered) = delivered else {
                         self.exit_group(task, signal::killed_status(signal::SIGSEGV));
                         return false;
-                    }
-                    let mut new_mask = SigSet(task.sigmask.0 | action.mask);
-                    if action.flags & signal::SA_NODEFER == 0 {
-                        new_mask.add(sig);
-                    }
-                    task.sigmask = new_mask.blockable();
-                    if action.flags & signal::SA_RESETHAND != 0 {
+                    };
+                    task.sigmask = delivered.blocked.blockable();
+                    if delivered.reset_handler {
                         task.sighand.borrow_mut()[sig as usize] = Default::default();
+                    }
+                    if delivered.disarm_altstack {
+                        task.altstack = (0, 0, 2);
                     }
                 }
             }
@@ -363,23 +370,19 @@ impl Kernel {
 
     /// A CPU exception becomes a signal.
     fn fault(&mut self, task: &mut Task, kind: FaultKind, eip: u32) {
-        let sig = match kind {
-            FaultKind::DivideError => signal::SIGFPE,
-            FaultKind::Breakpoint => signal::SIGTRAP,
-            FaultKind::InvalidOpcode => signal::SIGILL,
-            FaultKind::PageFault(_)
-            | FaultKind::GeneralProtection(_)
-            | FaultKind::StackSegment
-            | FaultKind::Overflow => signal::SIGSEGV,
+        let cause = match kind {
+            FaultKind::PageFault(f) if task.mm.borrow().space.find_vma(f.addr.0).is_some() => {
+                PageFaultCause::Protection
+            }
+            _ => PageFaultCause::NotMapped,
         };
+        let info = signal_for_fault(kind, eip, cause, &mut task.trap);
+        let sig = info.signo;
         if self.options.strace {
             let mut bytes = [0u8; 8];
             {
                 let mut mm = task.mm.borrow_mut();
-                let mut mem = UserMem {
-                    mm: &mut mm,
-                    frames: &mut self.frames,
-                };
+                let mut mem = UserMem::new(&mut mm, &mut self.frames);
                 let _ = mem.read(eip, &mut bytes);
             }
             let line = format!(
@@ -398,13 +401,18 @@ impl Kernel {
             self.exit_group(task, signal::killed_status(sig));
         } else {
             task.pending.add(sig);
+            task.pending_info.insert(sig, info);
         }
     }
 
-    /// Sends `sig` to a whole process (`kill`).
+    /// Sends `sig` to a whole process (`kill`), from `current`.
     pub fn signal_process(&mut self, pid: Tid, sig: u32, current: &mut Task) {
+        let info = {
+            let p = current.process.borrow();
+            SigInfo::kill(sig, 0, p.pid as i32, p.uid) // SI_USER
+        };
         if current.pid() == pid {
-            self.queue_signal(current, sig, true);
+            self.queue_signal(current, sig, true, Some(info));
             return;
         }
         let ignored = |t: &Task| {
@@ -419,14 +427,22 @@ impl Kernel {
                 return;
             }
             t.process.borrow_mut().shared_pending.add(sig);
+            t.process.borrow_mut().shared_info.insert(sig, info);
             if sig == signal::SIGKILL {
                 t.process.borrow_mut().exiting = Some(signal::killed_status(sig));
             }
         }
     }
 
-    /// Queues `sig` on `task` (or its process when `process`).
-    pub fn queue_signal(&mut self, task: &mut Task, sig: u32, process: bool) {
+    /// Queues `sig` on `task` (or its process when `process`), with its `siginfo` (a
+    /// kernel-sent signal's when `None`).
+    pub fn queue_signal(
+        &mut self,
+        task: &mut Task,
+        sig: u32,
+        process: bool,
+        info: Option<SigInfo>,
+    ) {
         let a = task.sighand.borrow()[sig as usize];
         if sig != signal::SIGKILL
             && (a.handler == SIG_IGN
@@ -435,9 +451,16 @@ impl Kernel {
             return;
         }
         if process {
-            task.process.borrow_mut().shared_pending.add(sig);
+            let mut p = task.process.borrow_mut();
+            p.shared_pending.add(sig);
+            if let Some(info) = info {
+                p.shared_info.insert(sig, info);
+            }
         } else {
             task.pending.add(sig);
+            if let Some(info) = info {
+                task.pending_info.insert(sig, info);
+            }
         }
     }
 
@@ -458,10 +481,7 @@ impl Kernel {
             let addr = task.clear_child_tid;
             {
                 let mut mm = task.mm.borrow_mut();
-                let mut mem = UserMem {
-                    mm: &mut mm,
-                    frames: &mut self.frames,
-                };
+                let mut mem = UserMem::new(&mut mm, &mut self.frames);
                 let _ = mem.write_u32(addr, 0);
             }
             syscall::futex::wake(self, &task.mm, addr, 1, u32::MAX);
@@ -508,7 +528,17 @@ impl Kernel {
             if let Some(parent) = self.tasks.get_mut(&ppid) {
                 let a = parent.sighand.borrow()[exit_signal as usize];
                 if a.handler != SIG_IGN && a.handler != SIG_DFL {
-                    parent.process.borrow_mut().shared_pending.add(exit_signal);
+                    let (code, value) = if status & 0x7f == 0 {
+                        (1, (status >> 8) & 0xff) // CLD_EXITED
+                    } else if status & 0x80 != 0 {
+                        (3, status & 0x7f) // CLD_DUMPED
+                    } else {
+                        (2, status & 0x7f) // CLD_KILLED
+                    };
+                    let info = SigInfo::chld(code, pid as i32, 0, value as i32, 0, 0);
+                    let mut p = parent.process.borrow_mut();
+                    p.shared_pending.add(exit_signal);
+                    p.shared_info.insert(exit_signal, info);
                 }
             }
         }

@@ -6,10 +6,12 @@
 
 use super::file::FdTable;
 use super::memory::Mm;
+use super::sigframe::{SigInfo, TrapInfo};
 use super::signal::{SigAction, SigSet, NSIG};
 use super::vfs::Loc;
 use crate::cpu::{Cpu, SyscallGate};
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 pub type Tid = u32;
@@ -33,6 +35,8 @@ pub struct Process {
     pub groups: Vec<u32>,
     /// Path of the running program (`/proc/self/exe`).
     pub exe: Vec<u8>,
+    /// The command name (`/proc/self/comm`, `prctl(PR_GET_NAME)`), at most 15 bytes.
+    pub comm: Vec<u8>,
     /// NUL-separated arguments (`/proc/self/cmdline`).
     pub cmdline: Vec<u8>,
     /// Signal sent to the parent when it exits (usually SIGCHLD).
@@ -41,8 +45,9 @@ pub struct Process {
     pub threads: Vec<Tid>,
     /// Set once `exit_group` or a fatal signal ends the process: the wait status.
     pub exiting: Option<u32>,
-    /// Signals sent to the process as a whole.
+    /// Signals sent to the process as a whole, and the `siginfo` of those that have one.
     pub shared_pending: SigSet,
+    pub shared_info: BTreeMap<u32, SigInfo>,
     /// Resource limits (cur, max) by resource number.
     pub rlimits: [(u64, u64); 16],
     pub start_ns: u64,
@@ -98,6 +103,10 @@ pub struct Task {
     pub vdso_base: u32,
     /// Alternate signal stack (sp, size, flags).
     pub altstack: (u32, u32, u32),
+    /// The `siginfo` of pending thread-directed signals that carry one.
+    pub pending_info: BTreeMap<u32, SigInfo>,
+    /// The last CPU exception (trapno, error code, cr2) for signal frames.
+    pub trap: TrapInfo,
 }
 
 impl Task {

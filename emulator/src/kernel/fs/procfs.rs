@@ -308,7 +308,7 @@ pub fn content(vfs: &Vfs, ctx: &ProcCtx, ino: Ino) -> KResult<Vec<u8>> {
             let (pid, entry) = split(ino);
             let task = find(ctx, pid).ok_or(Errno::ENOENT)?;
             let process = task.process.borrow();
-            let comm = comm_of(&process.exe);
+            let comm = String::from_utf8_lossy(&process.comm).into_owned();
             match entry {
                 3 => task.mm.borrow().space.maps(),
                 6 => return Ok(process.cmdline.clone()),
@@ -338,11 +338,6 @@ pub fn content(vfs: &Vfs, ctx: &ProcCtx, ino: Ino) -> KResult<Vec<u8>> {
         }
     };
     Ok(text.into_bytes())
-}
-
-fn comm_of(exe: &[u8]) -> String {
-    let name = exe.rsplit(|&b| b == b'/').next().unwrap_or(exe);
-    String::from_utf8_lossy(&name[..name.len().min(15)]).into_owned()
 }
 
 fn mounts(vfs: &Vfs) -> String {

@@ -160,11 +160,13 @@ impl FileSystem for Tmpfs {
 
     fn stat(&mut self, ino: Ino) -> KResult<Stat> {
         let n = self.node(ino)?;
-        let size = match &n.content {
-            Content::File(d) => d.len() as u64,
-            Content::Symlink(t) => t.len() as u64,
-            Content::Dir { .. } => 4096,
-            Content::Special => 0,
+        // Directories grow by 20 bytes an entry, as Linux's tmpfs counts them, and
+        // occupy no blocks.
+        let (size, blocks) = match &n.content {
+            Content::File(d) => (d.len() as u64, (d.len() as u64).div_ceil(4096) * 8),
+            Content::Symlink(t) => (t.len() as u64, 0),
+            Content::Dir { entries, .. } => ((2 + entries.len() as u64) * 20, 0),
+            Content::Special => (0, 0),
         };
         Ok(Stat {
             dev: 0,
@@ -175,7 +177,7 @@ impl FileSystem for Tmpfs {
             gid: n.gid,
             rdev: n.rdev,
             size,
-            blocks: size.div_ceil(4096) * 8,
+            blocks,
             blksize: 4096,
             atime: n.atime,
             mtime: n.mtime,

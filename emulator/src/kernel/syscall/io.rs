@@ -115,7 +115,7 @@ fn write_file(
             match r {
                 PipeIo::Done(n) => Ok(n as u32),
                 PipeIo::Broken => {
-                    k.queue_signal(t, SIGPIPE, false);
+                    k.queue_signal(t, SIGPIPE, false, None);
                     Err(Errno::EPIPE.into())
                 }
                 PipeIo::WouldBlock if file.nonblocking() => Err(Errno::EAGAIN.into()),
@@ -417,10 +417,14 @@ const FIONBIO: u32 = 0x5421;
 const FIOCLEX: u32 = 0x5451;
 const FIONCLEX: u32 = 0x5450;
 
-/// A plausible `struct termios` (60 bytes on i386) for a cooked terminal, used until
+/// Size of the kernel's `struct termios` that `TCGETS`/`TCSETS` copy.
+pub const TERMIOS_SIZE: usize = 36;
+
+/// A plausible kernel `struct termios` (36 bytes: four flag words, `c_line`, 19 control
+/// characters) for a cooked terminal, used until
 /// the tty work supplies the real line discipline.
-fn console_termios() -> [u8; 60] {
-    let mut t = [0u8; 60];
+pub fn console_termios() -> [u8; TERMIOS_SIZE] {
+    let mut t = [0u8; TERMIOS_SIZE];
     let words: [u32; 4] = [0x0500, 0x0005, 0x00bf, 0x8a3b]; // ICRNL|IXON, OPOST|ONLCR, B38400|CS8|CREAD|HUPCL, ISIG|ICANON|ECHO...
     for (i, w) in words.iter().enumerate() {
         t[i * 4..i * 4 + 4].copy_from_slice(&w.to_le_bytes());
@@ -477,10 +481,24 @@ pub fn ioctl(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     }
     match req {
         TCGETS => {
-            mem(k, t, |m| m.write(c.arg(2), &console_termios()))?;
+            let termios = k.console_termios;
+            mem(k, t, |m| m.write(c.arg(2), &termios))?;
             Ok(0)
         }
-        TCSETS | TCSETSW | TCSETSF => Ok(0),
+        TCSETS | TCSETSW | TCSETSF => {
+            let raw = mem(k, t, |m| m.read_vec(c.arg(2), TERMIOS_SIZE))?;
+            let old_lflag = u32::from_le_bytes(k.console_termios[12..16].try_into().unwrap());
+            k.console_termios.copy_from_slice(&raw);
+            let lflag = u32::from_le_bytes(raw[12..16].try_into().unwrap());
+            const ICANON: u32 = 0o2;
+            const ECHO: u32 = 0o10;
+            if (lflag ^ old_lflag) & (ICANON | ECHO) != 0 {
+                k.platform
+                    .console
+                    .set_line_mode(lflag & ICANON != 0, lflag & ECHO != 0);
+            }
+            Ok(0)
+        }
         TIOCGWINSZ => {
             let (rows, cols) = k.platform.console.window_size().unwrap_or((24, 80));
             let ws = Winsize {
@@ -493,11 +511,15 @@ pub fn ioctl(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
         }
         TIOCSWINSZ => Ok(0),
         TIOCGPGRP => {
-            let pgid = t.process.borrow().pgid;
+            let pgid = k.console_pgrp.unwrap_or(t.process.borrow().pgid);
             mem(k, t, |m| m.write_u32(c.arg(2), pgid))?;
             Ok(0)
         }
-        TIOCSPGRP => Ok(0),
+        TIOCSPGRP => {
+            let pgid = mem(k, t, |m| m.read_u32(c.arg(2)))?;
+            k.console_pgrp = Some(pgid);
+            Ok(0)
+        }
         _ => Err(Errno::EINVAL.into()),
     }
 }

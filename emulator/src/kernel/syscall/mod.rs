@@ -254,6 +254,7 @@ fn handler(n: u32) -> Option<Handler> {
         nr::GETRANDOM => p::getrandom,
         nr::STATX => f::statx,
         nr::SENDFILE64 => i::sendfile64,
+        nr::RSEQ => p::rseq,
         nr::GETXATTR | nr::LGETXATTR | nr::FGETXATTR => f::getxattr,
         nr::REMOVEXATTR | nr::LREMOVEXATTR | nr::FREMOVEXATTR => f::getxattr,
         nr::LISTXATTR | nr::LLISTXATTR | nr::FLISTXATTR => f::listxattr,
@@ -269,12 +270,12 @@ pub fn dispatch(k: &mut Kernel, t: &mut Task, call: &Call) -> SysResult {
         None => {
             if k.enosys_logged.insert(call.nr) {
                 let line = format!(
-                    "webvm: unimplemented syscall {} ({}), returning ENOSYS",
+                    "unimplemented syscall {} ({}), returning ENOSYS",
                     name(call.nr),
                     call.nr
                 );
                 if k.options.strace {
-                    k.log(&line);
+                    k.log(&format!("webvm: {line}"));
                 } else {
                     log::warn!("{line}");
                 }
@@ -287,10 +288,7 @@ pub fn dispatch(k: &mut Kernel, t: &mut Task, call: &Call) -> SysResult {
 /// Runs `f` with the calling task's memory.
 pub fn mem<R>(k: &mut Kernel, t: &Task, f: impl FnOnce(&mut UserMem) -> R) -> R {
     let mut mm = t.mm.borrow_mut();
-    let mut m = UserMem {
-        mm: &mut mm,
-        frames: &mut k.frames,
-    };
+    let mut m = UserMem::new(&mut mm, &mut k.frames);
     f(&mut m)
 }
 

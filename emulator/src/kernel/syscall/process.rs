@@ -150,11 +150,13 @@ fn do_clone(
             gid: p.gid,
             groups: p.groups.clone(),
             exe: p.exe.clone(),
+            comm: p.comm.clone(),
             cmdline: p.cmdline.clone(),
             exit_signal: flags & 0xff,
             threads: vec![tid],
             exiting: None,
             shared_pending: SigSet::default(),
+            shared_info: Default::default(),
             rlimits: p.rlimits,
             start_ns: k.uptime_ns(),
             alarm: None,
@@ -195,6 +197,8 @@ fn do_clone(
         } else {
             t.altstack
         },
+        pending_info: Default::default(),
+        trap: t.trap,
     };
     if flags & CLONE_SETTLS != 0 {
         install_tls(k, &mut child, tls)?;
@@ -574,11 +578,16 @@ pub fn personality(_k: &mut Kernel, _t: &mut Task, _c: &Call) -> SysResult {
 
 pub fn prctl(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     match c.arg(0) {
-        15 => Ok(0), // PR_SET_NAME
+        15 => {
+            // PR_SET_NAME
+            let mut name = mem(k, t, |m| m.read_vec(c.arg(1), 16))?;
+            name.truncate(name.iter().position(|&b| b == 0).unwrap_or(15).min(15));
+            t.process.borrow_mut().comm = name;
+            Ok(0)
+        }
         16 => {
             // PR_GET_NAME
-            let exe = t.process.borrow().exe.clone();
-            let name = exe.rsplit(|&b| b == b'/').next().unwrap_or(&exe).to_vec();
+            let name = t.process.borrow().comm.clone();
             let mut buf = [0u8; 16];
             let n = name.len().min(15);
             buf[..n].copy_from_slice(&name[..n]);
@@ -595,4 +604,9 @@ pub fn getrandom(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     k.platform.entropy.fill(&mut buf);
     mem(k, t, |m| m.write(c.arg(0), &buf))?;
     Ok(len as u32)
+}
+
+/// Restartable sequences are not offered; glibc notices `ENOSYS` and does without.
+pub fn rseq(_k: &mut Kernel, _t: &mut Task, _c: &Call) -> SysResult {
+    Err(Errno::ENOSYS.into())
 }

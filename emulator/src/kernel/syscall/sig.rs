@@ -110,14 +110,11 @@ pub fn rt_sigpending(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
 fn sigreturn_with(k: &mut Kernel, t: &mut Task, rt: bool) -> SysResult {
     let result = {
         let mut mm = t.mm.borrow_mut();
-        let mut m = UserMem {
-            mm: &mut mm,
-            frames: &mut k.frames,
-        };
+        let mut m = UserMem::new(&mut mm, &mut k.frames);
         if rt {
-            frame::rt_sigreturn(&mut t.cpu.state, &mut m)
+            frame::rt_sigreturn(&mut t.cpu.state, &mut m, &mut t.altstack)
         } else {
-            frame::sigreturn(&mut t.cpu.state, &mut m)
+            frame::sigreturn(&mut t.cpu.state, &mut m, &mut t.altstack)
         }
     };
     match result {
@@ -217,15 +214,19 @@ fn signal_thread(k: &mut Kernel, t: &mut Task, tid: u32, sig: u32) -> SysResult 
     if sig != 0 && !valid(sig) {
         return Err(Errno::EINVAL.into());
     }
+    let info = {
+        let p = t.process.borrow();
+        crate::kernel::sigframe::SigInfo::kill(sig, -6, p.pid as i32, p.uid) // SI_TKILL
+    };
     if tid == t.tid {
         if sig != 0 {
-            k.queue_signal(t, sig, false);
+            k.queue_signal(t, sig, false, Some(info));
         }
         return Ok(0);
     }
     let mut target = k.tasks.remove(&tid).ok_or(Errno::ESRCH)?;
     if sig != 0 {
-        k.queue_signal(&mut target, sig, false);
+        k.queue_signal(&mut target, sig, false, Some(info));
     }
     k.tasks.insert(tid, target);
     Ok(0)

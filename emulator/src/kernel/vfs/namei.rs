@@ -188,6 +188,32 @@ impl Vfs {
         Ok(out)
     }
 
+    /// The absolute path of the file `path` names, every symbolic link resolved (what
+    /// `/proc/self/exe` shows).
+    pub fn canonical_path(&self, ctx: &ProcCtx, mut walk: Walk, path: &[u8]) -> KResult<Vec<u8>> {
+        let mut path = path.to_vec();
+        for _ in 0..MAX_SYMLINKS {
+            let (dir, name) = self.resolve_parent(ctx, walk, &path)?;
+            if name.is_empty() || name == b"." || name == b".." {
+                let loc = self.resolve(ctx, walk, &path, true)?;
+                return self.path_of(ctx, walk.root, loc);
+            }
+            let loc = self.cross_down(self.lookup_here(ctx, dir, &name)?);
+            if self.stat(ctx, loc)?.file_type() == S_IFLNK {
+                path = self.readlink(ctx, loc)?;
+                walk.start = dir;
+                continue;
+            }
+            let mut out = self.path_of(ctx, walk.root, dir)?;
+            if out != b"/" {
+                out.push(b'/');
+            }
+            out.extend_from_slice(&name);
+            return Ok(out);
+        }
+        Err(Errno::ELOOP)
+    }
+
     /// Whether `loc` is a directory.
     pub fn is_dir(&self, ctx: &ProcCtx, loc: Loc) -> bool {
         self.stat(ctx, loc)
