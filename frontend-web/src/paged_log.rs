@@ -69,11 +69,13 @@ impl<P: Persist> LogStore for PagedLog<P> {
     fn write_at(&mut self, offset: u64, data: &[u8]) -> Result<(), BlockError> {
         let start = usize::try_from(offset).map_err(|_| storage("log offset too large"))?;
         let end = start + data.len();
+        // A write past the end zero-fills the gap: those pages change too.
+        let first = offset.min(self.data.len() as u64);
         if self.data.len() < end {
             self.data.resize(end, 0);
         }
         self.data[start..end].copy_from_slice(data);
-        self.mark(offset, end as u64);
+        self.mark(first, end as u64);
         Ok(())
     }
     fn set_len(&mut self, len: u64) -> Result<(), BlockError> {

@@ -50,7 +50,9 @@ async function handle(msg) {
       throw new Error(`unknown request ${msg.op}`);
     }
   } catch (e) {
-    reply(sab, false, enc.encode(String(e && e.message ? e.message : e)));
+    const message = String(e && e.message ? e.message : e);
+    self.postMessage({ type: 'io-error', message: `${msg.op} ${msg.name || ''}: ${message}` });
+    reply(sab, false, enc.encode(message));
   }
   self.postMessage({ type: 'stats', stats });
 }

@@ -84,6 +84,8 @@ export class WebVM {
       if (e.data.type === 'stats') {
         this.stats = e.data.stats;
         this.#emit({ type: 'stats', stats: this.stats });
+      } else if (e.data.type === 'io-error') {
+        this.#emit({ type: 'error', message: `disk: ${e.data.message} (the guest sees EIO)` });
       }
     };
     this.io.postMessage({ type: 'init', sab, base: this.imageBase.href, port: channel.port1 }, [channel.port1]);

@@ -56,7 +56,7 @@ test('a shell in the page: type, persist, reset, API', { timeout: 300000 }, asyn
   await lastPrompt(page);
   let r = await page.evaluate(() => window.webvm.run('cat /root/note.txt'));
   assert.equal(r.status, 0);
-  assert.match(new TextDecoder().decode(new Uint8Array(Object.values(r.output))), /persisted-42/);
+  assert.match(await page.evaluate(() => window.webvm.run('cat /root/note.txt').then((r) => new TextDecoder().decode(r.output))), /persisted-42/);
 
   // The JS API: exit status, upload, download.
   r = await page.evaluate(() => window.webvm.run('exit_code() { return 3; }; exit_code'));
@@ -84,4 +84,36 @@ test('a shell in the page: type, persist, reset, API', { timeout: 300000 }, asyn
   }
   await page.screenshot({ path: `${artifacts}/after-reset.png` });
   console.log((await screenText(page)).split('\n').slice(-8).join('\n'));
+});
+
+test('a chunk the server cannot give is EIO in the guest and an error on the page', { timeout: 120000 }, async (t) => {
+  const b = await launch();
+  t.after(() => b.close());
+  const { page } = b;
+  let failChunks = false;
+  await b.context.route('**/chunks/**', (route) =>
+    failChunks ? route.fulfill({ status: 404, body: 'gone' }) : route.continue());
+  await page.goto(`${url}?persistent=0`);
+  await waitForVm(page);
+  await waitForText(page, PROMPT);
+  failChunks = true;
+  const r = await page.evaluate(async () => {
+    const r = await window.webvm.run('cat /lib/i386-linux-gnu/libc.so.6 > /dev/null');
+    return { status: r.status, text: new TextDecoder().decode(r.output) };
+  });
+  assert.notEqual(r.status, 0);
+  assert.match(r.text, /Input\/output error/);
+  const shown = await page.textContent('#error');
+  assert.match(shown, /HTTP 404/);
+  // The machine is still alive.
+  const again = await page.evaluate(() => window.webvm.run('echo alive'));
+  assert.equal(again.status, 0);
+});
+
+test('a missing manifest is reported on the page', { timeout: 60000 }, async (t) => {
+  const b = await launch();
+  t.after(() => b.close());
+  await b.page.goto(`${url}?image=images/no-such-profile/`);
+  await b.page.waitForSelector('#error:not([hidden])');
+  assert.match(await b.page.textContent('#error'), /manifest: HTTP 404/);
 });
