@@ -45,7 +45,8 @@ async function start() {
     return;
   }
   const cfg = await config();
-  $('storage').textContent = cfg.persistent ? await storageNotice() : 'changes are not saved';
+  $('storage').textContent = cfg.persistent ? 'storage: asking…' : 'changes are not saved';
+  if (cfg.persistent) storageNotice().then((t) => ($('storage').textContent = t));
   const vm = new WebVM({
     image: cfg.image,
     persistent: cfg.persistent,

@@ -117,3 +117,33 @@ test('a missing manifest is reported on the page', { timeout: 60000 }, async (t)
   await b.page.waitForSelector('#error:not([hidden])');
   assert.match(await b.page.textContent('#error'), /manifest: HTTP 404/);
 });
+
+test('build-web output boots on a host that sets no headers (service-worker shim)', { timeout: 120000, skip: !process.env.WEBVM_SITE && 'WEBVM_SITE not set' }, async (t) => {
+  const { createServer } = await import('node:http');
+  const { readFile } = await import('node:fs/promises');
+  const { join, normalize, extname } = await import('node:path');
+  const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json' };
+  // A deliberately plain static host: files and MIME types, no COOP/COEP.
+  const server = createServer(async (req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+    try {
+      const body = await readFile(join(process.env.WEBVM_SITE, path.endsWith('/') ? `${path}index.html` : path));
+      res.writeHead(200, { 'Content-Type': types[extname(path)] || (path.endsWith('/') ? 'text/html' : 'application/octet-stream') });
+      res.end(body);
+    } catch {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const b = await launch();
+  t.after(async () => {
+    await b.close();
+    server.close();
+  });
+  await b.page.goto(`http://127.0.0.1:${server.address().port}/`);
+  await b.page.waitForFunction(() => self.crossOriginIsolated && window.webvmTerminal, null, { timeout: 60000 });
+  await waitForText(b.page, PROMPT);
+  const r = await b.page.evaluate(() => window.webvm.run('echo static-ok'));
+  assert.equal(r.status, 0);
+});

@@ -26,5 +26,10 @@ for _ in $(seq 100); do
 done
 [ -n "$url" ] || { cat "$log"; echo "webvm serve did not start" >&2; exit 1; }
 
+site="$(mktemp -d)"
+trap 'kill "$server" 2>/dev/null || true; rm -rf "$log" "$site"' EXIT
+"$CARGO_TARGET_DIR/debug/webvm" build-web --out "$site" --profile "$profile" --images "$images" >/dev/null
+
 cd "$here"
-WEBVM_URL="$url" WEBVM_PROFILE="$profile" WEBVM_ARTIFACTS="$here/artifacts" node --test e2e.mjs
+WEBVM_URL="$url" WEBVM_SITE="$site" WEBVM_PROFILE="$profile" WEBVM_ARTIFACTS="$here/artifacts" \
+  node --test --test-concurrency=1 e2e.mjs
