@@ -26,7 +26,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a command (default: /bin/sh) inside the VM.
+    /// Run a command (default: root's login shell) inside the VM.
     Run(run_cmd::RunArgs),
     /// Inspect published images, merge or discard overlays.
     Image {

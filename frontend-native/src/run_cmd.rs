@@ -35,7 +35,7 @@ pub struct RunArgs {
     /// Environment variable for the guest command (repeatable).
     #[arg(long = "env", short = 'e', value_name = "KEY=VALUE")]
     env: Vec<String>,
-    /// Command and arguments to run in the guest (default: /bin/sh).
+    /// Command and arguments to run in the guest (default: root's login shell).
     #[arg(trailing_var_arg = true)]
     command: Vec<String>,
 }
@@ -66,7 +66,9 @@ struct Input {
 
 type SharedInput = Arc<(Mutex<Input>, Condvar)>;
 
-/// The host's standard streams as the guest console.
+/// The host's standard streams as the guest console. When standard input is a
+/// terminal it is put in raw mode for the whole run (the guest's line discipline does
+/// echo, editing and Ctrl-C) and restored at the end.
 struct HostConsole {
     input: SharedInput,
     started: bool,
@@ -155,16 +157,10 @@ impl Console for HostConsole {
     fn is_terminal(&self, fd: u32) -> bool {
         self.terminal.get(fd as usize).copied().unwrap_or(false)
     }
-    fn set_line_mode(&mut self, canonical: bool, echo: bool) {
-        if !self.terminal[0] {
-            return;
-        }
-        if self.saved_mode.is_none() {
-            self.saved_mode = stty(&["-g"]);
-        }
-        let canon = if canonical { "icanon" } else { "-icanon" };
-        let echo = if echo { "echo" } else { "-echo" };
-        stty(&[canon, echo, "min", "1", "time", "0"]);
+    fn window_size(&self) -> Option<(u16, u16)> {
+        let size = stty(&["size"])?;
+        let mut parts = size.split_whitespace().map(|p| p.parse::<u16>().ok());
+        Some((parts.next()??, parts.next()??))
     }
 }
 
@@ -274,6 +270,11 @@ pub fn execute(args: RunArgs) -> ExitCode {
         ],
         saved_mode: None,
     };
+    let mut console = console;
+    if console.terminal[0] {
+        console.saved_mode = stty(&["-g"]);
+        stty(&["raw", "-echo"]);
+    }
     let platform = Platform {
         clock: Box::new(HostClock {
             start: Instant::now(),
@@ -292,8 +293,13 @@ pub fn execute(args: RunArgs) -> ExitCode {
             return ExitCode::from(125);
         }
     };
+    // No command: root's login shell from the image, as a login shell.
     let command = if args.command.is_empty() {
-        vec!["/bin/sh".to_string()]
+        let shell = kernel
+            .root_shell()
+            .map(|s| String::from_utf8_lossy(&s).into_owned())
+            .unwrap_or_else(|| "/bin/sh".to_string());
+        vec![shell, "-l".to_string()]
     } else {
         args.command.clone()
     };

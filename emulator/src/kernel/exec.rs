@@ -356,13 +356,20 @@ pub fn spawn_init(k: &mut Kernel, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> KRe
     let tid = k.alloc_tid();
     let root = k.vfs.root();
     let mut files = FdTable::default();
+    // The standard streams are opened on /dev/console, so `fstat` and `ttyname` agree.
+    let console = k.vfs.lookup_in_mount("/dev", b"console");
     use super::device::CharDevice::*;
     for (fd, dev, flags) in [
         (0, ConsoleIn, O_RDONLY),
         (1, ConsoleOut, O_WRONLY),
         (2, ConsoleErr, O_WRONLY),
     ] {
-        let file = OpenFile::new(FileKind::Device(dev), None, b"/dev/console".to_vec(), flags);
+        let file = OpenFile::new(
+            FileKind::Device(dev),
+            console,
+            b"/dev/console".to_vec(),
+            flags,
+        );
         files.put(
             fd,
             FdEntry {
@@ -384,6 +391,7 @@ pub fn spawn_init(k: &mut Kernel, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> KRe
         comm: Vec::new(),
         cmdline: Vec::new(),
         exit_signal: super::signal::SIGCHLD,
+        ctty: false,
         threads: vec![tid],
         exiting: None,
         shared_pending: SigSet::default(),
@@ -421,6 +429,7 @@ pub fn spawn_init(k: &mut Kernel, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> KRe
     };
     let image = build_image(k, &task, &path, argv, envp)?;
     commit_exec(k, &mut task, image);
+    k.attach_console(&mut task);
     k.tasks.insert(tid, task);
     Ok(tid)
 }

@@ -12,6 +12,7 @@
 //! Must not use host files, threads or clocks: it runs in a browser worker too.
 
 pub mod abi;
+pub mod console;
 pub mod device;
 pub mod errno;
 pub mod exec;
@@ -25,6 +26,7 @@ pub mod sigframe;
 pub mod signal;
 pub mod syscall;
 pub mod task;
+pub mod tty;
 pub mod vfs;
 
 use crate::block::BlockDevice;
@@ -103,10 +105,8 @@ pub struct Kernel {
     /// Round-robin position of the scheduler.
     cursor: Tid,
     /// The pipe behind each FIFO inode that is open somewhere.
-    /// The console's `termios` as the guest last set it (the placeholder line discipline
-    /// until the tty work lands) and its foreground process group.
-    pub(crate) console_termios: [u8; syscall::io::TERMIOS_SIZE],
-    pub(crate) console_pgrp: Option<Tid>,
+    /// The console as a terminal (when the frontend's console is one).
+    pub(crate) tty_console: Option<console::TtyConsole>,
     /// The second last given to the filesystems for timestamps.
     fs_time: i64,
     pub(crate) fifos: BTreeMap<vfs::Loc, std::rc::Weak<std::cell::RefCell<pipe::Pipe>>>,
@@ -137,10 +137,13 @@ impl Kernel {
             cursor: 0,
             fifos: BTreeMap::new(),
             fs_time: 0,
-            console_termios: syscall::io::console_termios(),
-            console_pgrp: None,
+            tty_console: None,
         };
         fs::mount_standard(&mut kernel.vfs, ext2)?;
+        if kernel.platform.console.is_terminal(0) {
+            let size = kernel.platform.console.window_size();
+            kernel.tty_console = Some(console::TtyConsole::new(size));
+        }
         kernel.update_fs_time();
         Ok(kernel)
     }
@@ -180,6 +183,33 @@ impl Kernel {
         self.platform
             .console
             .write(Stream::Stderr, format!("{line}\n").as_bytes());
+    }
+
+    /// Reads a whole file (at most 1 MiB) of the root filesystem by a plain absolute
+    /// path: no symbolic links, no other mounts (for the frontend's set-up questions).
+    pub fn read_root_file(&self, path: &[u8]) -> KResult<Vec<u8>> {
+        let fs = self.vfs.disk(0).ok_or(errno::Errno::EACCES)?;
+        let mut fs = fs.borrow_mut();
+        let mut ino = fs.root();
+        for part in path.split(|&b| b == b'/').filter(|p| !p.is_empty()) {
+            ino = fs.lookup(ino, part)?;
+        }
+        let size = fs.stat(ino)?.size.min(1 << 20) as usize;
+        let mut buf = vec![0u8; size];
+        let n = fs.read(ino, 0, &mut buf)?;
+        buf.truncate(n);
+        Ok(buf)
+    }
+
+    /// The login shell of root in the guest's `/etc/passwd`, if it names one.
+    pub fn root_shell(&self) -> Option<Vec<u8>> {
+        let passwd = self.read_root_file(b"/etc/passwd").ok()?;
+        passwd
+            .split(|&b| b == b'\n')
+            .map(|line| line.split(|&b| b == b':').collect::<Vec<_>>())
+            .find(|f| f.len() >= 7 && f[0] == b"root")
+            .map(|f| f[6].to_vec())
+            .filter(|s| s.starts_with(b"/"))
     }
 
     /// Flushes every filesystem to its device (at shutdown).

@@ -33,15 +33,14 @@ pub trait Console {
     /// Whether a read would return data or end-of-file now (for `poll`).
     fn input_ready(&mut self) -> bool;
     fn write(&mut self, stream: Stream, data: &[u8]);
-    /// Whether the host stream behind guest descriptor 0, 1 or 2 is a terminal.
+    /// Whether the host stream behind guest descriptor 0, 1 or 2 is a terminal. When
+    /// descriptor 0 is, the kernel runs the console as a terminal (line discipline,
+    /// echo, job-control characters) and the frontend passes raw bytes both ways.
     fn is_terminal(&self, fd: u32) -> bool;
     /// Rows and columns, when a terminal.
     fn window_size(&self) -> Option<(u16, u16)> {
         None
     }
-    /// The guest switched its terminal between line-by-line input with echo and raw
-    /// input (`TCSETS`); a frontend with a real terminal follows it.
-    fn set_line_mode(&mut self, _canonical: bool, _echo: bool) {}
 }
 
 /// Random bytes for `getrandom`, `/dev/urandom` and `AT_RANDOM`.

@@ -27,6 +27,7 @@ impl Kernel {
     pub fn run(&mut self, budget: u64) -> Exit {
         let mut used = 0u64;
         loop {
+            self.pump_console();
             if let Some(status) = self.init_status {
                 return Exit::Exited(status);
             }
@@ -62,6 +63,7 @@ impl Kernel {
                     break;
                 }
                 if used >= budget {
+                    self.pump_console();
                     return Exit::BudgetUsed;
                 }
             }

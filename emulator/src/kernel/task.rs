@@ -41,6 +41,8 @@ pub struct Process {
     pub cmdline: Vec<u8>,
     /// Signal sent to the parent when it exits (usually SIGCHLD).
     pub exit_signal: u32,
+    /// The console is this process's controlling terminal.
+    pub ctty: bool,
     /// Live threads.
     pub threads: Vec<Tid>,
     /// Set once `exit_group` or a fatal signal ends the process: the wait status.

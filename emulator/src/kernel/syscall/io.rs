@@ -3,7 +3,7 @@
 
 use super::fs::stat_file;
 use super::{mem, Call, SysError, SysResult};
-use crate::kernel::abi::{PollFd, Timespec32, Timespec64, Winsize};
+use crate::kernel::abi::{PollFd, Timespec32, Timespec64};
 use crate::kernel::device::CharDevice;
 use crate::kernel::errno::{Errno, KResult};
 use crate::kernel::exec::proc_ctx;
@@ -30,6 +30,7 @@ pub fn fd_file(t: &Task, fd: u32) -> KResult<Rc<OpenFile>> {
 /// Reads up to `len` bytes at `pos` (the file offset if `None`, advancing it).
 fn read_file(
     k: &mut Kernel,
+    t: &mut Task,
     file: &OpenFile,
     len: usize,
     pos: Option<u64>,
@@ -69,6 +70,12 @@ fn read_file(
             CharDevice::Random => {
                 k.platform.entropy.fill(&mut buf);
                 len
+            }
+            _ if k.tty_console.is_some() => {
+                let data = k.console_read(t, len, file.nonblocking())?;
+                let n = data.len();
+                buf[..n].copy_from_slice(&data);
+                n
             }
             _ => match k.platform.console.read(&mut buf) {
                 ConsoleRead::Data(n) => n,
@@ -125,6 +132,7 @@ fn write_file(
         FileKind::Device(dev) => match dev {
             CharDevice::Full => Err(Errno::ENOSPC.into()),
             CharDevice::Null | CharDevice::Zero | CharDevice::Random => Ok(data.len() as u32),
+            _ if k.tty_console.is_some() => k.console_write(t, data, file.nonblocking()),
             CharDevice::ConsoleErr => {
                 k.platform.console.write(Stream::Stderr, data);
                 Ok(data.len() as u32)
@@ -142,7 +150,7 @@ pub fn read(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     let file = fd_file(t, c.arg(0))?;
     // Check the buffer before consuming input.
     mem(k, t, |m| m.write(c.arg(1), &[]))?;
-    let data = read_file(k, &file, c.arg(2) as usize, None)?;
+    let data = read_file(k, t, &file, c.arg(2) as usize, None)?;
     mem(k, t, |m| m.write(c.arg(1), &data))?;
     Ok(data.len() as u32)
 }
@@ -172,7 +180,7 @@ fn seekable(file: &OpenFile) -> KResult<()> {
 pub fn pread64(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     let file = fd_file(t, c.arg(0))?;
     seekable(&file)?;
-    let data = read_file(k, &file, c.arg(2) as usize, Some(pos64(c)?))?;
+    let data = read_file(k, t, &file, c.arg(2) as usize, Some(pos64(c)?))?;
     mem(k, t, |m| m.write(c.arg(1), &data))?;
     Ok(data.len() as u32)
 }
@@ -205,7 +213,7 @@ pub fn readv(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     let file = fd_file(t, c.arg(0))?;
     let iov = iovecs(k, t, c.arg(1), c.arg(2))?;
     let total: usize = iov.iter().map(|v| v.1 as usize).sum();
-    let data = read_file(k, &file, total, None)?;
+    let data = read_file(k, t, &file, total, None)?;
     let mut done = 0;
     for (base, len) in iov {
         let n = (len as usize).min(data.len() - done);
@@ -404,39 +412,18 @@ pub fn fcntl(_k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     }
 }
 
-const TCGETS: u32 = 0x5401;
-const TCSETS: u32 = 0x5402;
-const TCSETSW: u32 = 0x5403;
-const TCSETSF: u32 = 0x5404;
-const TIOCGPGRP: u32 = 0x540f;
-const TIOCSPGRP: u32 = 0x5410;
-const TIOCGWINSZ: u32 = 0x5413;
-const TIOCSWINSZ: u32 = 0x5414;
 const FIONREAD: u32 = 0x541b;
 const FIONBIO: u32 = 0x5421;
 const FIOCLEX: u32 = 0x5451;
 const FIONCLEX: u32 = 0x5450;
 
-/// Size of the kernel's `struct termios` that `TCGETS`/`TCSETS` copy.
-pub const TERMIOS_SIZE: usize = 36;
-
-/// A plausible kernel `struct termios` (36 bytes: four flag words, `c_line`, 19 control
-/// characters) for a cooked terminal, used until
-/// the tty work supplies the real line discipline.
-pub fn console_termios() -> [u8; TERMIOS_SIZE] {
-    let mut t = [0u8; TERMIOS_SIZE];
-    let words: [u32; 4] = [0x0500, 0x0005, 0x00bf, 0x8a3b]; // ICRNL|IXON, OPOST|ONLCR, B38400|CS8|CREAD|HUPCL, ISIG|ICANON|ECHO...
-    for (i, w) in words.iter().enumerate() {
-        t[i * 4..i * 4 + 4].copy_from_slice(&w.to_le_bytes());
-    }
-    let cc: [u8; 17] = [3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0];
-    t[17..17 + 17].copy_from_slice(&cc);
-    t
-}
-
 pub fn ioctl(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     let file = fd_file(t, c.arg(0))?;
     let req = c.arg(1);
+    let console = matches!(&file.kind, FileKind::Device(d) if d.is_console());
+    if console && k.tty_console.is_some() && crate::kernel::tty::ioctl_arg(req).is_some() {
+        return k.console_ioctl(t, req, c.arg(2));
+    }
     match req {
         FIOCLEX | FIONCLEX => {
             if let Some(e) = t.files.borrow_mut().get_mut(c.arg(0)) {
@@ -468,60 +455,8 @@ pub fn ioctl(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
         }
         _ => {}
     }
-    // Terminal ioctls reach the console only when the host stream is a terminal.
-    let is_tty = match &file.kind {
-        FileKind::Device(d) if d.is_console() => match d {
-            CharDevice::Console => k.platform.console.is_terminal(0),
-            d => k.platform.console.is_terminal(d.host_fd()),
-        },
-        _ => false,
-    };
-    if !is_tty {
-        return Err(Errno::ENOTTY.into());
-    }
-    match req {
-        TCGETS => {
-            let termios = k.console_termios;
-            mem(k, t, |m| m.write(c.arg(2), &termios))?;
-            Ok(0)
-        }
-        TCSETS | TCSETSW | TCSETSF => {
-            let raw = mem(k, t, |m| m.read_vec(c.arg(2), TERMIOS_SIZE))?;
-            let old_lflag = u32::from_le_bytes(k.console_termios[12..16].try_into().unwrap());
-            k.console_termios.copy_from_slice(&raw);
-            let lflag = u32::from_le_bytes(raw[12..16].try_into().unwrap());
-            const ICANON: u32 = 0o2;
-            const ECHO: u32 = 0o10;
-            if (lflag ^ old_lflag) & (ICANON | ECHO) != 0 {
-                k.platform
-                    .console
-                    .set_line_mode(lflag & ICANON != 0, lflag & ECHO != 0);
-            }
-            Ok(0)
-        }
-        TIOCGWINSZ => {
-            let (rows, cols) = k.platform.console.window_size().unwrap_or((24, 80));
-            let ws = Winsize {
-                rows,
-                cols,
-                ..Winsize::default()
-            };
-            mem(k, t, |m| m.write_obj(c.arg(2), &ws))?;
-            Ok(0)
-        }
-        TIOCSWINSZ => Ok(0),
-        TIOCGPGRP => {
-            let pgid = k.console_pgrp.unwrap_or(t.process.borrow().pgid);
-            mem(k, t, |m| m.write_u32(c.arg(2), pgid))?;
-            Ok(0)
-        }
-        TIOCSPGRP => {
-            let pgid = mem(k, t, |m| m.read_u32(c.arg(2)))?;
-            k.console_pgrp = Some(pgid);
-            Ok(0)
-        }
-        _ => Err(Errno::EINVAL.into()),
-    }
+    // Without a terminal behind it the console is a plain stream, as a pipe would be.
+    Err(Errno::ENOTTY.into())
 }
 
 // ----- directories --------------------------------------------------------------------
@@ -624,6 +559,7 @@ fn ready(k: &mut Kernel, t: &Task, fd: i32, events: i16) -> i16 {
                 )
             }
         }
+        FileKind::Device(d) if d.is_console() && k.tty_console.is_some() => k.console_poll(),
         FileKind::Device(d) if d.is_console() => (k.platform.console.input_ready(), true, false),
         _ => (true, true, false),
     };
@@ -819,7 +755,7 @@ pub fn sendfile64(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     } else {
         None
     };
-    let data = read_file(k, &input, (c.arg(3) as usize).min(MAX_IO), pos)?;
+    let data = read_file(k, t, &input, (c.arg(3) as usize).min(MAX_IO), pos)?;
     let n = write_file(k, t, &out, &data, None)?;
     if let Some(p) = pos {
         mem(k, t, |m| {

@@ -300,3 +300,30 @@ pub fn path_arg(k: &mut Kernel, t: &Task, addr: u32) -> KResult<Vec<u8>> {
     }
     Ok(p)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_handler_has_a_linux_name() {
+        let mut handled = 0;
+        for n in 0..names::COUNT as u32 {
+            if handler(n).is_some() {
+                assert_ne!(name(n), "unknown", "syscall {n} has a handler but no name");
+                handled += 1;
+            }
+        }
+        assert!(handled > 150, "only {handled} handlers");
+        assert_eq!(name(names::nr::WRITE), "write");
+        assert_eq!(name(100_000), "unknown");
+    }
+
+    #[test]
+    fn restartable_calls_are_the_slow_io_ones() {
+        assert!(restartable(names::nr::READ));
+        assert!(restartable(names::nr::WAIT4));
+        assert!(!restartable(names::nr::NANOSLEEP));
+        assert!(!restartable(names::nr::RT_SIGSUSPEND));
+    }
+}

@@ -153,6 +153,7 @@ fn do_clone(
             comm: p.comm.clone(),
             cmdline: p.cmdline.clone(),
             exit_signal: flags & 0xff,
+            ctty: p.ctty,
             threads: vec![tid],
             exiting: None,
             shared_pending: SigSet::default(),
@@ -450,6 +451,7 @@ pub fn setsid(_k: &mut Kernel, t: &mut Task, _c: &Call) -> SysResult {
     }
     p.sid = p.pid;
     p.pgid = p.pid;
+    p.ctty = false;
     Ok(p.pid)
 }
 

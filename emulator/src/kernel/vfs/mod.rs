@@ -327,6 +327,14 @@ impl Vfs {
             .set_attr(loc.ino, attr)
     }
 
+    /// `name` in the root directory of the mount at `path` (e.g. `/dev` and `console`).
+    pub fn lookup_in_mount(&self, path: &str, name: &[u8]) -> Option<Loc> {
+        let m = self.mounts.iter().position(|m| m.path == path)?;
+        let root = self.mount_root(m);
+        let ino = self.disk(m)?.borrow_mut().lookup(root.ino, name).ok()?;
+        Some(Loc { mount: m, ino })
+    }
+
     /// Whether `loc` is the mount point some mount covers (mounts cannot be removed).
     pub fn is_mount_point(&self, loc: Loc) -> bool {
         self.covered.contains_key(&loc)
