@@ -3,7 +3,6 @@
 //! Owns command-line parsing and hands each subcommand to its module. It must stay thin:
 //! the machine lives in `emulator`, device models in `devices`.
 
-mod http_range;
 mod image_cmd;
 mod run_cmd;
 mod serve_cmd;

@@ -1,25 +1,20 @@
-//! The guest console in the browser: keystrokes from xterm.js go through the
-//! [`LineDiscipline`] to the guest; guest output is collected until the worker drains it
-//! and posts it to the page. Also holds the terminal size the page last reported.
+//! The guest console in the browser: keystrokes from xterm.js are queued for the guest
+//! as raw bytes, guest output is collected until the worker drains it and posts it to
+//! the page, and the terminal size the page reported is kept for `TIOCGWINSZ`.
 //!
-//! Implements `kernel::platform::Console` over state shared with the worker glue
-//! ([`ConsoleHandle`]); knows nothing of JavaScript, so it is tested natively.
+//! It reports a terminal on descriptors 0–2, so the kernel runs the console on its own
+//! pty and line discipline (echo, editing, Ctrl-C to the foreground job, `\r\n`): this
+//! module passes bytes through untouched. Implements `kernel::platform::Console` over
+//! state shared with the worker glue ([`ConsoleHandle`]); knows nothing of JavaScript.
 
-use crate::line_discipline::{onlcr, LineDiscipline, Ready};
 use emulator::kernel::platform::{Console, ConsoleRead, Stream};
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::rc::Rc;
-
-/// Whether the guest is told its standard streams are a terminal. Off for now: the
-/// kernel's `TCGETS` writes 60 bytes (glibc's user `termios`) where Linux i386 writes the
-/// 36-byte kernel `termios`, which smashes the stack of every program calling
-/// `tcgetattr` (busybox `ls`, `sh`). With it off, `TIOCGWINSZ` gives `ENOTTY`; shells
-/// are started with `-i`. Turn on once the kernel writes 36 bytes.
-pub const REPORT_TERMINAL: bool = false;
 
 #[derive(Debug)]
 struct State {
-    ldisc: LineDiscipline,
+    input: VecDeque<u8>,
     output: Vec<u8>,
     size: (u16, u16),
 }
@@ -34,7 +29,7 @@ pub struct WebConsole(ConsoleHandle);
 impl ConsoleHandle {
     pub fn new() -> ConsoleHandle {
         ConsoleHandle(Rc::new(RefCell::new(State {
-            ldisc: LineDiscipline::new(),
+            input: VecDeque::new(),
             output: Vec::new(),
             size: (24, 80),
         })))
@@ -45,16 +40,9 @@ impl ConsoleHandle {
         WebConsole(self.clone())
     }
 
-    /// Keystrokes typed in the terminal; the echo goes straight to the output.
+    /// Bytes typed in the terminal.
     pub fn push_input(&self, bytes: &[u8]) {
-        let mut s = self.0.borrow_mut();
-        let echo = s.ldisc.input(bytes);
-        s.output.extend_from_slice(&echo);
-    }
-
-    /// Input that is not echoed (commands sent by the JS API, file uploads).
-    pub fn push_silent(&self, bytes: &[u8]) {
-        self.0.borrow_mut().ldisc.input(bytes);
+        self.0.borrow_mut().input.extend(bytes);
     }
 
     /// Takes everything written since the last call.
@@ -62,14 +50,9 @@ impl ConsoleHandle {
         std::mem::take(&mut self.0.borrow_mut().output)
     }
 
-    /// The terminal's size in rows and columns (what `TIOCGWINSZ` reports).
+    /// The terminal's size in rows and columns.
     pub fn set_size(&self, rows: u16, cols: u16) {
         self.0.borrow_mut().size = (rows.max(1), cols.max(1));
-    }
-
-    /// Whether a guest read would return now.
-    pub fn input_ready(&self) -> bool {
-        self.0.borrow().ldisc.has_ready()
     }
 }
 
@@ -81,20 +64,24 @@ impl Default for ConsoleHandle {
 
 impl Console for WebConsole {
     fn read(&mut self, buf: &mut [u8]) -> ConsoleRead {
-        match self.0 .0.borrow_mut().ldisc.read(buf) {
-            None => ConsoleRead::Empty,
-            Some(Ready::EndOfFile) => ConsoleRead::EndOfFile,
-            Some(Ready::Bytes(b)) => ConsoleRead::Data(b.len()),
+        let mut s = self.0 .0.borrow_mut();
+        if s.input.is_empty() {
+            return ConsoleRead::Empty;
         }
+        let n = buf.len().min(s.input.len());
+        for (slot, b) in buf.iter_mut().zip(s.input.drain(..n)) {
+            *slot = b;
+        }
+        ConsoleRead::Data(n)
     }
     fn input_ready(&mut self) -> bool {
-        self.0.input_ready()
+        !self.0 .0.borrow().input.is_empty()
     }
     fn write(&mut self, _stream: Stream, data: &[u8]) {
-        onlcr(data, &mut self.0 .0.borrow_mut().output);
+        self.0 .0.borrow_mut().output.extend_from_slice(data);
     }
     fn is_terminal(&self, fd: u32) -> bool {
-        REPORT_TERMINAL && fd <= 2
+        fd <= 2
     }
     fn window_size(&self) -> Option<(u16, u16)> {
         Some(self.0 .0.borrow().size)
@@ -106,18 +93,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn input_echoes_and_reads_back() {
+    fn bytes_pass_through_both_ways() {
         let h = ConsoleHandle::new();
         let mut c = h.console();
-        let mut buf = [0u8; 16];
+        let mut buf = [0u8; 2];
         assert_eq!(c.read(&mut buf), ConsoleRead::Empty);
         h.push_input(b"ls\r");
         assert!(c.input_ready());
-        assert_eq!(c.read(&mut buf), ConsoleRead::Data(3));
-        assert_eq!(&buf[..3], b"ls\n");
-        c.write(Stream::Stdout, b"a\n");
-        assert_eq!(h.take_output(), b"ls\r\na\r\n");
+        assert_eq!(c.read(&mut buf), ConsoleRead::Data(2));
+        assert_eq!(&buf, b"ls");
+        assert_eq!(c.read(&mut buf), ConsoleRead::Data(1));
+        c.write(Stream::Stdout, b"a\r\n");
+        assert_eq!(h.take_output(), b"a\r\n");
         h.set_size(40, 120);
         assert_eq!(c.window_size(), Some((40, 120)));
+        assert!(c.is_terminal(0) && !c.is_terminal(3));
     }
 }

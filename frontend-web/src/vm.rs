@@ -123,7 +123,8 @@ impl WebVm {
     /// Boots the image described by `manifest_json`. `fetch_chunk(name)` returns a
     /// chunk's bytes (or throws); `log` is the overlay log as loaded from IndexedDB;
     /// `persist` is called on sync (null: changes stay in memory); `strace` traces
-    /// every syscall to the console (like `WEBVM_LOG=strace`).
+    /// every syscall to the console (like `WEBVM_LOG=strace`); `rows`/`cols` is the
+    /// terminal's size at boot.
     #[wasm_bindgen(constructor)]
     pub fn new(
         manifest_json: &str,
@@ -132,6 +133,8 @@ impl WebVm {
         persist: Option<Function>,
         memory_mib: u32,
         strace: bool,
+        rows: u16,
+        cols: u16,
     ) -> Result<WebVm, String> {
         console_error_hook();
         let manifest = Manifest::from_json(manifest_json).map_err(|e| e.to_string())?;
@@ -141,6 +144,8 @@ impl WebVm {
         let store = PagedLog::new(log, persist.map(JsPersist));
         let disk: Disk = OverlayDevice::open(base, store, &id).map_err(|e| e.to_string())?;
         let console = ConsoleHandle::new();
+        // The kernel reads the size once, when it sets up the console pty.
+        console.set_size(rows, cols);
         let platform = Platform {
             clock: Box::new(WebClock),
             console: Box::new(console.console()),
@@ -163,8 +168,18 @@ impl WebVm {
 
     /// Starts the first process (`argv[0]` is a path) with environment `env`
     /// (`KEY=VALUE` strings).
+    /// An empty `argv` runs root's login shell from the image's `/etc/passwd` (else
+    /// `/bin/sh`) as a login shell.
     pub fn spawn(&mut self, argv: Vec<String>, env: Vec<String>) -> Result<(), String> {
-        let argv = argv.into_iter().map(String::into_bytes).collect();
+        let argv: Vec<Vec<u8>> = if argv.is_empty() {
+            let shell = self
+                .kernel
+                .root_shell()
+                .unwrap_or_else(|| b"/bin/sh".to_vec());
+            vec![shell, b"-l".to_vec()]
+        } else {
+            argv.into_iter().map(String::into_bytes).collect()
+        };
         let env = env.into_iter().map(String::into_bytes).collect();
         self.kernel
             .spawn_init(argv, env)
@@ -199,25 +214,20 @@ impl WebVm {
         self.exit_status
     }
 
-    /// Bytes typed in the terminal.
+    /// Bytes typed in the terminal (raw: the guest's line discipline echoes them).
     #[wasm_bindgen(js_name = pushInput)]
     pub fn push_input(&self, bytes: &[u8]) {
         self.console.push_input(bytes);
     }
 
-    /// Input that is not echoed (commands sent by the JS API).
-    #[wasm_bindgen(js_name = pushSilent)]
-    pub fn push_silent(&self, bytes: &[u8]) {
-        self.console.push_silent(bytes);
-    }
-
-    /// Guest output since the last call (terminal bytes, `\r\n` line ends).
+    /// Guest output since the last call (terminal bytes).
     #[wasm_bindgen(js_name = takeOutput)]
     pub fn take_output(&self) -> Vec<u8> {
         self.console.take_output()
     }
 
-    /// The terminal's size.
+    /// The terminal's size. The kernel reads it at boot only (no SIGWINCH after that
+    /// yet: see docs/web.md).
     pub fn resize(&self, rows: u16, cols: u16) {
         self.console.set_size(rows, cols);
     }

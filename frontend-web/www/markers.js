@@ -1,6 +1,7 @@
-// Finds the exit markers the JS API asks the guest shell to print after a command
-// (`ESC ] 777 ; webvm ; <token> ; <status> BEL`) in the console stream, resolves the
-// waiting `run` with the status and the output, and passes everything else on.
+// Finds the markers the JS API asks the guest shell to print before and after a command
+// (`ESC ] 777 ; webvm ; <token> ; begin BEL` and `... ; <status> BEL`) in the console
+// stream, resolves the waiting `run` with the status and the output between them, and
+// passes everything else on (or hides it, for a run with `display: false`).
 //
 // Owns byte-stream scanning only. A marker may be split across output messages, so an
 // unfinished escape sequence is held back until the rest arrives.
@@ -21,13 +22,13 @@ export class MarkerScanner {
   constructor(display) {
     this.display = display;
     this.held = '';
-    this.waiting = []; // {token, resolve, reject, display, output: []}
+    this.waiting = []; // {token, resolve, reject, display, begun, output: []}
   }
 
   /** Registers a command; resolves with {status, output} when its marker arrives. */
   expect(token, { display = true } = {}) {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ token, resolve, reject, display, output: [] });
+      this.waiting.push({ token, resolve, reject, display, begun: false, output: [] });
     });
   }
 
@@ -39,7 +40,7 @@ export class MarkerScanner {
     if (!s) return;
     const bytes = toBytes(s);
     const w = this.waiting[0];
-    if (w) w.output.push(bytes);
+    if (w && w.begun) w.output.push(bytes);
     if (!w || w.display) this.display(bytes);
   }
 
@@ -65,7 +66,9 @@ export class MarkerScanner {
       }
       const body = s.slice(at + PREFIX.length, end).split(';');
       const w = this.waiting[0];
-      if (s.startsWith(PREFIX, at) && w && body[0] === w.token) {
+      if (s.startsWith(PREFIX, at) && w && body[0] === w.token && body[1] === 'begin') {
+        w.begun = true;
+      } else if (s.startsWith(PREFIX, at) && w && body[0] === w.token && w.begun) {
         this.waiting.shift();
         const len = w.output.reduce((n, b) => n + b.length, 0);
         const output = new Uint8Array(len);

@@ -71,10 +71,7 @@ function trySync(force) {
 
 async function loop() {
   for (;;) {
-    for (const { data, silent } of pendingInput.splice(0)) {
-      if (silent) vm.pushSilent(data);
-      else vm.pushInput(data);
-    }
+    for (const data of pendingInput.splice(0)) vm.pushInput(data);
     const start = performance.now();
     let state;
     do {
@@ -131,7 +128,7 @@ async function boot(msg) {
         io.call({ op: 'persist', imageId, len, pages });
       }
     : null;
-  vm = new WebVm(manifestText, fetchChunk, log, persist, msg.memoryMiB, !!msg.strace);
+  vm = new WebVm(manifestText, fetchChunk, log, persist, msg.memoryMiB, !!msg.strace, msg.rows, msg.cols);
   vm.resize(msg.rows, msg.cols);
   vm.spawn(msg.argv, msg.env);
   post('booted', { imageId, logBytes: log.length });
@@ -145,7 +142,7 @@ self.onmessage = (e) => {
       boot(msg).catch((err) => post('error', { message: String(err.message || err), fatal: true }));
       break;
     case 'input':
-      pendingInput.push({ data: msg.data, silent: !!msg.silent });
+      pendingInput.push(msg.data);
       wakeUp();
       break;
     case 'resize':

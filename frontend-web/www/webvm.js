@@ -27,7 +27,7 @@ export class WebVM {
   /**
    * Boots a VM from a published image folder (with `manifest.json`).
    * Options: persistent (default true), onConsole(bytes) for guest output,
-   * onStatus(event) for boot/stats/errors/exit, argv (default ['/bin/sh']), env,
+   * onStatus(event) for boot/stats/errors/exit, argv (default: root's login shell), env,
    * memoryMiB (default 512), rows/cols (default 24x80), timeoutMs for one disk request.
    */
   static async create(options) {
@@ -39,7 +39,7 @@ export class WebVM {
   constructor(options) {
     this.options = {
       persistent: true,
-      argv: ['/bin/sh', '-i'],
+      argv: [], // root's login shell
       env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/root', 'TERM=xterm-256color'],
       memoryMiB: 512,
       rows: 24,
@@ -158,18 +158,22 @@ export class WebVM {
   }
 
   /**
-   * Runs a shell command line in the guest's interactive shell and resolves with
-   * {status, output}: output is what the command printed (the terminal shows it too).
-   * Needs a POSIX shell as the console's reader (the default /bin/sh).
+   * Types a command line into the guest's interactive shell and resolves with
+   * {status, output}: output is what the command printed between two markers the
+   * shell prints around it (the typed line's echo is not part of it). With
+   * `display: false` nothing of it reaches the terminal. Needs a POSIX shell reading
+   * the console (the default login shell) at its prompt.
    */
   run(command, { display = true } = {}) {
     const t = token();
-    const marker = `printf '\\033]777;webvm;${t};%d\\007' $?`;
+    const begin = `printf '\\033]777;webvm;${t};begin\\007'`;
+    const end = `printf '\\033]777;webvm;${t};%d\\007' $?`;
     // One line when possible, so the shell prints no continuation prompt.
-    const line = command.includes('\n') ? `{ ${command}\n}; ${marker}\n` : `${command}; ${marker}\n`;
+    const line = command.includes('\n')
+      ? `${begin}; { ${command}\n}; ${end}\r`
+      : `${begin}; ${command}; ${end}\r`;
     const done = this.scanner.expect(t, { display });
-    if (display) this.#display(enc.encode(`${command.replace(/\n/g, '\r\n')}\r\n`));
-    this.worker.postMessage({ type: 'input', data: enc.encode(line), silent: true });
+    this.worker.postMessage({ type: 'input', data: enc.encode(line.replace(/\n/g, '\r')) });
     return done;
   }
 
