@@ -22,13 +22,13 @@ export class MarkerScanner {
   constructor(display) {
     this.display = display;
     this.held = '';
-    this.waiting = []; // {token, resolve, reject, display, begun, output: []}
+    this.waiting = []; // {token, resolve, reject, display, shown, begun, output: []}
   }
 
   /** Registers a command; resolves with {status, output} when its marker arrives. */
-  expect(token, { display = true } = {}) {
+  expect(token, { display = true, shown = '' } = {}) {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ token, resolve, reject, display, begun: false, output: [] });
+      this.waiting.push({ token, resolve, reject, display, shown, begun: false, output: [] });
     });
   }
 
@@ -41,7 +41,8 @@ export class MarkerScanner {
     const bytes = toBytes(s);
     const w = this.waiting[0];
     if (w && w.begun) w.output.push(bytes);
-    if (!w || w.display) this.display(bytes);
+    // Before its begin marker, a run's output is the shell echoing the typed line.
+    if (!w || (w.display && w.begun)) this.display(bytes);
   }
 
   push(bytes) {
@@ -68,6 +69,7 @@ export class MarkerScanner {
       const w = this.waiting[0];
       if (s.startsWith(PREFIX, at) && w && body[0] === w.token && body[1] === 'begin') {
         w.begun = true;
+        if (w.display && w.shown) this.display(toBytes(w.shown));
       } else if (s.startsWith(PREFIX, at) && w && body[0] === w.token && w.begun) {
         this.waiting.shift();
         const len = w.output.reduce((n, b) => n + b.length, 0);

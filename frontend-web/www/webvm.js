@@ -172,7 +172,9 @@ export class WebVM {
     const line = command.includes('\n')
       ? `${begin}; { ${command}\n}; ${end}\r`
       : `${begin}; ${command}; ${end}\r`;
-    const done = this.scanner.expect(t, { display });
+    // The echo of the wrapped line is hidden; the terminal shows the command instead.
+    const shown = unescape(encodeURIComponent(`${command.replace(/\n/g, '\r\n')}\r\n`));
+    const done = this.scanner.expect(t, { display, shown });
     this.worker.postMessage({ type: 'input', data: enc.encode(line.replace(/\n/g, '\r')) });
     return done;
   }

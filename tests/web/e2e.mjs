@@ -86,8 +86,11 @@ test('a shell in the page: type, persist, reset, API', { timeout: 300000 }, asyn
   assert.ok(stored < 65536, `stored overlay after reset is small (${stored} bytes)`);
 
   if (profile === 'default') {
-    r = await page.evaluate(() => window.webvm.run('python3 examples/python3/fibonacci.py'));
-    console.log(new TextDecoder().decode(new Uint8Array(Object.values(r.output))));
+    // Reported, not asserted: python3 needs x87, which the CPU does not have yet.
+    r = await page.evaluate(() =>
+      window.webvm.run('cd /home/user && python3 examples/python3/fibonacci.py')
+        .then((r) => ({ status: r.status, text: new TextDecoder().decode(r.output) })));
+    console.log(`python3 fibonacci.py: status ${r.status}\n${r.text}`);
   }
   await page.screenshot({ path: `${artifacts}/after-reset.png` });
   console.log((await screenText(page)).split('\n').slice(-8).join('\n'));
