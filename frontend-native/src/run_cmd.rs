@@ -271,7 +271,7 @@ pub fn execute(args: RunArgs) -> ExitCode {
         saved_mode: None,
     };
     let mut console = console;
-    if console.terminal[0] {
+    if console.terminal[0] && console.terminal[1] {
         console.saved_mode = stty(&["-g"]);
         stty(&["raw", "-echo"]);
     }

@@ -1,6 +1,7 @@
 //! The console as a terminal: with a console that says it is a terminal, the kernel
 //! puts the tty work's line discipline between the guest and the frontend. Keystrokes
-//! are echoed and turned into lines, Ctrl-C interrupts the foreground job, and output
+//! are echoed and turned into lines, Ctrl-C interrupts the foreground job, Ctrl-Z stops
+//! it and `fg` continues it, and output
 //! gets `\r\n`, as on a Linux console.
 
 use emulator::block::overlay::{MemoryLogStore, OverlayDevice};
@@ -70,6 +71,11 @@ fn console_terminal_echoes_edits_and_interrupts() {
         b"cat\r",
         b"\x03", // Ctrl-C ends cat
         b"echo status $?\r",
+        b"cat\r",
+        b"\x1a", // Ctrl-Z stops it
+        b"echo stopped $?\r",
+        b"fg\r",
+        b"\x03",
         b"exit 3\r",
     ]
     .iter()
@@ -116,5 +122,9 @@ fn console_terminal_echoes_edits_and_interrupts() {
     );
     assert!(screen.contains("24 80\r\n"), "window size: {screen:?}");
     assert!(screen.contains("status 130\r\n"), "Ctrl-C: {screen:?}");
+    assert!(
+        screen.contains("stopped 148\r\n"),
+        "Ctrl-Z (128 + SIGTSTP): {screen:?}"
+    );
     assert!(chunks.borrow().is_empty());
 }

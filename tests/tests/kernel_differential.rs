@@ -40,7 +40,9 @@ for d in null zero full random urandom; do
     touch "$R/dev/$d"
     mount --bind "/dev/$d" "$R/dev/$d"
 done
-mkdir "$R/dev/shm"
+mkdir "$R/dev/shm" "$R/dev/pts"
+mount -t devpts -o newinstance,ptmxmode=0666 devpts "$R/dev/pts"
+ln -s pts/ptmx "$R/dev/ptmx"
 ln -s /proc/self/fd "$R/dev/fd"
 ln -s /proc/self/fd/0 "$R/dev/stdin"
 ln -s /proc/self/fd/1 "$R/dev/stdout"

@@ -143,11 +143,16 @@ impl Kernel {
 
     /// Acts on the tty's events: signals to process groups or processes, and
     /// controlling-terminal changes. `current` is the task running a syscall, if any.
-    pub(crate) fn apply_tty_events(&mut self, mut current: Option<&mut Task>) {
+    pub(crate) fn apply_tty_events(&mut self, current: Option<&mut Task>) {
         let Some(con) = self.tty_console.as_mut() else {
             return;
         };
         let events = con.pty.take_events();
+        self.apply_events(events, current);
+    }
+
+    /// Acts on events from any terminal (the console or a `/dev/ptmx` pair).
+    pub(crate) fn apply_events(&mut self, events: Vec<TtyEvent>, mut current: Option<&mut Task>) {
         for ev in events {
             match ev {
                 TtyEvent::Signal { target, signal } => {
@@ -255,16 +260,7 @@ impl Kernel {
             tty::IoctlArg::Value => arg.to_le_bytes().to_vec(),
             tty::IoctlArg::In(n) => mem(self, t, |m| m.read_vec(arg, n))?,
         };
-        let sessions = Sessions(
-            self.tasks
-                .values()
-                .chain(std::iter::once(&*t))
-                .map(|o| {
-                    let p = o.process.borrow();
-                    (p.pgid, p.sid)
-                })
-                .collect(),
-        );
+        let sessions = sessions(self, t);
         let c = caller(t, true);
         let con = self.tty_console.as_mut().expect("tty console");
         let reply = con.pty.ioctl(End::Slave, &c, &sessions, request, &input);
@@ -292,15 +288,24 @@ impl Kernel {
     }
 }
 
+/// The process groups and sessions of all tasks, for `TIOCSPGRP`.
+pub(crate) fn sessions(k: &Kernel, t: &Task) -> impl ProcessTable {
+    Sessions(
+        k.tasks
+            .values()
+            .chain(std::iter::once(t))
+            .map(|o| {
+                let p = o.process.borrow();
+                (p.pgid, p.sid)
+            })
+            .collect(),
+    )
+}
+
 /// Queues `sig` for the process of `t` unless it is ignored.
 fn post(t: &mut Task, sig: u32) {
-    let a = t.sighand.borrow()[sig as usize];
-    if a.handler == SIG_IGN {
-        return;
-    }
-    if a.handler == super::signal::SIG_DFL
-        && super::signal::default_action(sig) == super::signal::DefaultAction::Ignore
-    {
+    Kernel::continue_or_stop_effects(&t.process, sig);
+    if super::sched::discards(t, sig) {
         return;
     }
     t.process.borrow_mut().shared_pending.add(sig);

@@ -392,6 +392,8 @@ pub fn spawn_init(k: &mut Kernel, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> KRe
         cmdline: Vec::new(),
         exit_signal: super::signal::SIGCHLD,
         ctty: false,
+        stopped: false,
+        stop_report: None,
         threads: vec![tid],
         exiting: None,
         shared_pending: SigSet::default(),

@@ -44,6 +44,10 @@ pub enum FileKind {
     ProcDir,
     Pipe(PipeEnd),
     Device(CharDevice),
+    /// An end of a `/dev/ptmx` pseudo-terminal.
+    Pty(super::ptmx::PtyEnd),
+    /// A `signalfd`: reading takes pending signals of this set (the mask can change).
+    SignalFd(Cell<u64>),
 }
 
 /// An open file description.

@@ -21,6 +21,7 @@ pub mod fs;
 pub mod memory;
 pub mod pipe;
 pub mod platform;
+pub mod ptmx;
 pub mod sched;
 pub mod sigframe;
 pub mod signal;
@@ -107,6 +108,9 @@ pub struct Kernel {
     /// The pipe behind each FIFO inode that is open somewhere.
     /// The console as a terminal (when the frontend's console is one).
     pub(crate) tty_console: Option<console::TtyConsole>,
+    /// `/dev/ptmx` pairs by number, and the read state of tasks parked on a slave.
+    pub(crate) ptys: BTreeMap<u32, std::rc::Weak<std::cell::RefCell<tty::PtyPair>>>,
+    pub(crate) pty_reads: BTreeMap<(Tid, usize), tty::ReadState>,
     /// The second last given to the filesystems for timestamps.
     fs_time: i64,
     pub(crate) fifos: BTreeMap<vfs::Loc, std::rc::Weak<std::cell::RefCell<pipe::Pipe>>>,
@@ -138,9 +142,13 @@ impl Kernel {
             fifos: BTreeMap::new(),
             fs_time: 0,
             tty_console: None,
+            ptys: BTreeMap::new(),
+            pty_reads: BTreeMap::new(),
         };
         fs::mount_standard(&mut kernel.vfs, ext2)?;
-        if kernel.platform.console.is_terminal(0) {
+        // Like `docker run -t`: a terminal only when both input and output are one, so
+        // output redirected to a file gets no `\r\n`.
+        if kernel.platform.console.is_terminal(0) && kernel.platform.console.is_terminal(1) {
             let size = kernel.platform.console.window_size();
             kernel.tty_console = Some(console::TtyConsole::new(size));
         }

@@ -34,7 +34,7 @@ pub trait Console {
     fn input_ready(&mut self) -> bool;
     fn write(&mut self, stream: Stream, data: &[u8]);
     /// Whether the host stream behind guest descriptor 0, 1 or 2 is a terminal. When
-    /// descriptor 0 is, the kernel runs the console as a terminal (line discipline,
+    /// 0 and 1 are, the kernel runs the console as a terminal (line discipline,
     /// echo, job-control characters) and the frontend passes raw bytes both ways.
     fn is_terminal(&self, fd: u32) -> bool;
     /// Rows and columns, when a terminal.

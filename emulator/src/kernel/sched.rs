@@ -111,6 +111,9 @@ impl Kernel {
             ran.progressed = true;
             return ran;
         }
+        if task.process.borrow().stopped {
+            return ran;
+        }
         match task.state {
             TaskState::Dead => {
                 ran.progressed = true;
@@ -325,8 +328,10 @@ impl Kernel {
             match action.handler {
                 SIG_IGN => continue,
                 SIG_DFL => match signal::default_action(sig) {
-                    DefaultAction::Ignore | DefaultAction::Continue | DefaultAction::Stop => {
-                        continue
+                    DefaultAction::Ignore | DefaultAction::Continue => continue,
+                    DefaultAction::Stop => {
+                        self.stop_process(task, sig);
+                        return false;
                     }
                     DefaultAction::Terminate | DefaultAction::CoreDump => {
                         self.exit_group(task, signal::killed_status(sig));
@@ -417,15 +422,18 @@ impl Kernel {
             self.queue_signal(current, sig, true, Some(info));
             return;
         }
-        let ignored = |t: &Task| {
-            let a = t.sighand.borrow()[sig as usize];
-            sig != signal::SIGKILL
-                && (a.handler == SIG_IGN
-                    || (a.handler == SIG_DFL
-                        && signal::default_action(sig) == DefaultAction::Ignore))
-        };
+        if let Some(t) = self.tasks.get(&pid) {
+            let process = t.process.clone();
+            if Self::continue_or_stop_effects(&process, sig) {
+                let (ppid, cpid) = {
+                    let p = process.borrow();
+                    (p.ppid, p.pid)
+                };
+                self.notify_parent(ppid, cpid, 6, signal::SIGCONT); // CLD_CONTINUED
+            }
+        }
         if let Some(t) = self.tasks.get_mut(&pid) {
-            if ignored(t) {
+            if discards(t, sig) {
                 return;
             }
             t.process.borrow_mut().shared_pending.add(sig);
@@ -445,11 +453,8 @@ impl Kernel {
         process: bool,
         info: Option<SigInfo>,
     ) {
-        let a = task.sighand.borrow()[sig as usize];
-        if sig != signal::SIGKILL
-            && (a.handler == SIG_IGN
-                || (a.handler == SIG_DFL && signal::default_action(sig) == DefaultAction::Ignore))
-        {
+        Self::continue_or_stop_effects(&task.process, sig);
+        if discards(task, sig) {
             return;
         }
         if process {
@@ -463,6 +468,66 @@ impl Kernel {
             if let Some(info) = info {
                 task.pending_info.insert(sig, info);
             }
+        }
+    }
+
+    /// Stops the process of `task` (a stop signal's default action) and tells the parent.
+    fn stop_process(&mut self, task: &mut Task, sig: u32) {
+        let (ppid, pid) = {
+            let mut p = task.process.borrow_mut();
+            p.stopped = true;
+            p.stop_report = Some(sig);
+            (p.ppid, p.pid)
+        };
+        self.notify_parent(ppid, pid, 5, sig); // CLD_STOPPED
+    }
+
+    /// Queues SIGCHLD with `code` (CLD_*) for the parent unless it ignores it or asked
+    /// for no stop notices (`SA_NOCLDSTOP`).
+    pub(crate) fn notify_parent(&mut self, ppid: Tid, pid: Tid, code: i32, value: u32) {
+        const SA_NOCLDSTOP: u32 = 1;
+        if let Some(parent) = self.tasks.get_mut(&ppid) {
+            let a = parent.sighand.borrow()[signal::SIGCHLD as usize];
+            if discards(parent, signal::SIGCHLD) || a.flags & SA_NOCLDSTOP != 0 {
+                return;
+            }
+            let info = SigInfo::chld(code, pid as i32, 0, value as i32, 0, 0);
+            let mut p = parent.process.borrow_mut();
+            p.shared_pending.add(signal::SIGCHLD);
+            p.shared_info.insert(signal::SIGCHLD, info);
+        }
+    }
+
+    /// SIGCONT's effect at sending time: a stopped process runs again (whatever the
+    /// handler), pending stop signals are dropped; a stop signal drops a pending
+    /// SIGCONT. Returns true when the process was continued.
+    pub(crate) fn continue_or_stop_effects(
+        process: &std::cell::RefCell<super::task::Process>,
+        sig: u32,
+    ) -> bool {
+        let mut p = process.borrow_mut();
+        match sig {
+            signal::SIGCONT => {
+                for s in [
+                    signal::SIGSTOP,
+                    signal::SIGTSTP,
+                    signal::SIGTTIN,
+                    signal::SIGTTOU,
+                ] {
+                    p.shared_pending.remove(s);
+                }
+                if p.stopped {
+                    p.stopped = false;
+                    p.stop_report = Some(signal::SIGCONT);
+                    return true;
+                }
+                false
+            }
+            signal::SIGSTOP | signal::SIGTSTP | signal::SIGTTIN | signal::SIGTTOU => {
+                p.shared_pending.remove(signal::SIGCONT);
+                false
+            }
+            _ => false,
         }
     }
 
@@ -528,8 +593,7 @@ impl Kernel {
         }
         if exit_signal != 0 {
             if let Some(parent) = self.tasks.get_mut(&ppid) {
-                let a = parent.sighand.borrow()[exit_signal as usize];
-                if a.handler != SIG_IGN && a.handler != SIG_DFL {
+                if !discards(parent, exit_signal) {
                     let (code, value) = if status & 0x7f == 0 {
                         (1, (status >> 8) & 0xff) // CLD_EXITED
                     } else if status & 0x80 != 0 {
@@ -551,4 +615,17 @@ impl Kernel {
 struct Ran {
     instructions: u64,
     progressed: bool,
+}
+
+/// Linux drops a signal when it is sent if the target ignores it (explicitly, or by its
+/// default action) and does not block it; a blocked one stays pending (for `signalfd`,
+/// `sigwait`, or a later handler).
+pub(crate) fn discards(t: &Task, sig: u32) -> bool {
+    if sig == signal::SIGKILL || sig == signal::SIGSTOP {
+        return false;
+    }
+    let a = t.sighand.borrow()[sig as usize];
+    let ignored = a.handler == SIG_IGN
+        || (a.handler == SIG_DFL && signal::default_action(sig) == DefaultAction::Ignore);
+    ignored && !t.sigmask.has(sig)
 }

@@ -41,6 +41,11 @@ pub struct Process {
     pub cmdline: Vec<u8>,
     /// Signal sent to the parent when it exits (usually SIGCHLD).
     pub exit_signal: u32,
+    /// Stopped by a stop signal (its threads do not run until SIGCONT or SIGKILL).
+    pub stopped: bool,
+    /// A stop (`Some(sig)`) or continue (`Some(SIGCONT)`) the parent has not yet
+    /// collected with `WUNTRACED`/`WCONTINUED`.
+    pub stop_report: Option<u32>,
     /// The console is this process's controlling terminal.
     pub ctty: bool,
     /// Live threads.

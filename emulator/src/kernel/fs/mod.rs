@@ -88,6 +88,7 @@ fn devfs() -> KResult<FsRef> {
         ("urandom", 0o666, (1, 9)),
         ("tty", 0o666, (5, 0)),
         ("console", 0o600, (5, 1)),
+        ("ptmx", 0o666, (5, 2)),
     ];
     for &(name, perm, rdev) in nodes {
         fs.create(root, name.as_bytes(), S_IFCHR | perm, rdev, (0, 0))?;

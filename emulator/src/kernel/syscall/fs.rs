@@ -132,6 +132,10 @@ pub fn do_open(
         FileKind::ProcDir
     } else {
         match st.file_type() {
+            S_IFCHR if st.rdev == (5, 2) => FileKind::Pty(k.open_ptmx()?),
+            S_IFCHR if st.rdev.0 == crate::kernel::ptmx::PTS_MAJOR => {
+                FileKind::Pty(k.open_pts(t, st.rdev.1, flags & O_NOCTTY != 0)?)
+            }
             S_IFCHR => FileKind::Device(CharDevice::from_rdev(st.rdev)?),
             S_IFIFO => open_fifo(k, loc, flags)?,
             S_IFSOCK | S_IFBLK => return Err(Errno::ENXIO.into()),
@@ -210,6 +214,7 @@ fn reopen_fd_link(
                 },
                 FileKind::ProcData { data } => FileKind::ProcData { data: data.clone() },
                 FileKind::ProcDir => FileKind::ProcDir,
+                FileKind::Pty(_) | FileKind::SignalFd(_) => return Err(Errno::ENXIO),
             };
             return Ok(Some(OpenFile::new(
                 kind,

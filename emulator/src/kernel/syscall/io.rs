@@ -64,6 +64,25 @@ fn read_file(
                 _ => return Err(SysError::Block(None)),
             }
         }
+        FileKind::SignalFd(mask) => {
+            let data = read_signalfd(t, mask.get(), len)?;
+            if data.is_empty() {
+                return if file.nonblocking() {
+                    Err(Errno::EAGAIN.into())
+                } else {
+                    Err(SysError::Block(None))
+                };
+            }
+            let n = data.len();
+            buf[..n].copy_from_slice(&data);
+            n
+        }
+        FileKind::Pty(p) => {
+            let data = k.pty_read(t, p, len, file.nonblocking())?;
+            let n = data.len();
+            buf[..n].copy_from_slice(&data);
+            n
+        }
         FileKind::Device(dev) => match dev {
             CharDevice::Null => 0,
             CharDevice::Zero | CharDevice::Full => len,
@@ -129,6 +148,8 @@ fn write_file(
                 PipeIo::WouldBlock => Err(SysError::Block(None)),
             }
         }
+        FileKind::Pty(p) => k.pty_write(t, p, data, file.nonblocking()),
+        FileKind::SignalFd(_) => Err(Errno::EINVAL.into()),
         FileKind::Device(dev) => match dev {
             CharDevice::Full => Err(Errno::ENOSPC.into()),
             CharDevice::Null | CharDevice::Zero | CharDevice::Random => Ok(data.len() as u32),
@@ -424,6 +445,11 @@ pub fn ioctl(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     if console && k.tty_console.is_some() && crate::kernel::tty::ioctl_arg(req).is_some() {
         return k.console_ioctl(t, req, c.arg(2));
     }
+    if let FileKind::Pty(p) = &file.kind {
+        if crate::kernel::tty::ioctl_arg(req).is_some() {
+            return k.pty_ioctl(t, p, req, c.arg(2));
+        }
+    }
     match req {
         FIOCLEX | FIONCLEX => {
             if let Some(e) = t.files.borrow_mut().get_mut(c.arg(0)) {
@@ -558,6 +584,11 @@ fn ready(k: &mut Kernel, t: &Task, fd: i32, events: i16) -> i16 {
                     p.writers == 0 && p.data.is_empty(),
                 )
             }
+        }
+        FileKind::Pty(p) => Kernel::pty_poll(p),
+        FileKind::SignalFd(mask) => {
+            let pending = t.pending.0 | t.process.borrow().shared_pending.0;
+            (pending & mask.get() != 0, false, false)
         }
         FileKind::Device(d) if d.is_console() && k.tty_console.is_some() => k.console_poll(),
         FileKind::Device(d) if d.is_console() => (k.platform.console.input_ready(), true, false),
@@ -763,4 +794,70 @@ pub fn sendfile64(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
         })?;
     }
     Ok(n)
+}
+
+/// Takes pending signals of `mask` as `struct signalfd_siginfo` records (128 bytes each).
+fn read_signalfd(t: &mut Task, mask: u64, len: usize) -> Result<Vec<u8>, SysError> {
+    if len < 128 {
+        return Err(Errno::EINVAL.into());
+    }
+    let mut out = Vec::new();
+    while out.len() + 128 <= len {
+        let own = t.pending.0 & mask;
+        let shared = t.process.borrow().shared_pending.0 & mask;
+        let Some(sig) = crate::kernel::signal::SigSet(own | shared).first() else {
+            break;
+        };
+        let info = if own & crate::kernel::signal::SigSet::bit(sig) != 0 {
+            t.pending.remove(sig);
+            t.pending_info.remove(&sig)
+        } else {
+            let mut p = t.process.borrow_mut();
+            p.shared_pending.remove(sig);
+            p.shared_info.remove(&sig)
+        };
+        let raw = info
+            .unwrap_or_else(|| crate::kernel::sigframe::SigInfo::kernel(sig))
+            .to_abi();
+        // signalfd_siginfo: signo, errno, code, pid, uid, fd, tid, band, overrun,
+        // trapno, status, int, ptr (u64), utime (u64), stime (u64), addr (u64), pad.
+        let bytes = zerocopy::IntoBytes::as_bytes(&raw);
+        let word = |i: usize| u32::from_le_bytes(bytes[i * 4..i * 4 + 4].try_into().unwrap());
+        let mut rec = [0u8; 128];
+        rec[0..4].copy_from_slice(&sig.to_le_bytes());
+        rec[4..8].copy_from_slice(&word(1).to_le_bytes());
+        rec[8..12].copy_from_slice(&word(2).to_le_bytes());
+        rec[12..16].copy_from_slice(&word(3).to_le_bytes()); // pid
+        rec[16..20].copy_from_slice(&word(4).to_le_bytes()); // uid
+        out.extend_from_slice(&rec);
+    }
+    Ok(out)
+}
+
+/// `signalfd4(fd, mask, size, flags)`: a new descriptor, or a new mask for an existing one.
+pub fn signalfd4(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
+    if c.arg(2) != 8 || c.arg(3) & !(O_CLOEXEC | O_NONBLOCK) != 0 {
+        return Err(Errno::EINVAL.into());
+    }
+    let mask: u64 = mem(k, t, |m| m.read_obj(c.arg(1)))?;
+    let mask = crate::kernel::signal::SigSet(mask).blockable().0;
+    if c.int(0) != -1 {
+        let file = fd_file(t, c.arg(0))?;
+        return match &file.kind {
+            FileKind::SignalFd(m) => {
+                m.set(mask);
+                Ok(c.arg(0))
+            }
+            _ => Err(Errno::EINVAL.into()),
+        };
+    }
+    let file = OpenFile::new(
+        FileKind::SignalFd(std::cell::Cell::new(mask)),
+        None,
+        b"anon_inode:[signalfd]".to_vec(),
+        O_RDONLY | (c.arg(3) & O_NONBLOCK),
+    );
+    let cloexec = c.arg(3) & O_CLOEXEC != 0;
+    let fd = t.files.borrow_mut().alloc(0, FdEntry { file, cloexec });
+    Ok(fd.ok_or(Errno::EMFILE)?)
 }

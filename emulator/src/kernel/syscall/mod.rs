@@ -255,6 +255,7 @@ fn handler(n: u32) -> Option<Handler> {
         nr::STATX => f::statx,
         nr::SENDFILE64 => i::sendfile64,
         nr::RSEQ => p::rseq,
+        nr::SIGNALFD4 => i::signalfd4,
         nr::GETXATTR | nr::LGETXATTR | nr::FGETXATTR => f::getxattr,
         nr::REMOVEXATTR | nr::LREMOVEXATTR | nr::FREMOVEXATTR => f::getxattr,
         nr::LISTXATTR | nr::LLISTXATTR | nr::FLISTXATTR => f::listxattr,

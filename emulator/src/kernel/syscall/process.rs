@@ -154,6 +154,8 @@ fn do_clone(
             cmdline: p.cmdline.clone(),
             exit_signal: flags & 0xff,
             ctty: p.ctty,
+            stopped: false,
+            stop_report: None,
             threads: vec![tid],
             exiting: None,
             shared_pending: SigSet::default(),
@@ -299,7 +301,45 @@ fn find_zombie(k: &mut Kernel, t: &Task, sel: i32, reap: bool) -> KResult<Option
     }
 }
 
+const WUNTRACED: u32 = 2;
+const WCONTINUED: u32 = 8;
+
+/// A child whose stop or continue was not yet reported, as (pid, wait status).
+fn find_stop_report(k: &mut Kernel, t: &Task, sel: i32, options: u32) -> Option<(u32, u32)> {
+    let (me, my_pgid) = {
+        let p = t.process.borrow();
+        (p.pid, p.pgid)
+    };
+    for c in k.tasks.values() {
+        if !c.is_leader() {
+            continue;
+        }
+        let mut p = c.process.borrow_mut();
+        if p.ppid != me || !selects(sel, my_pgid, p.pid, p.pgid) {
+            continue;
+        }
+        match p.stop_report {
+            Some(crate::kernel::signal::SIGCONT) if options & WCONTINUED != 0 => {
+                p.stop_report = None;
+                return Some((p.pid, 0xffff));
+            }
+            Some(sig) if sig != crate::kernel::signal::SIGCONT && options & WUNTRACED != 0 => {
+                p.stop_report = None;
+                return Some((p.pid, (sig << 8) | 0x7f));
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 fn do_wait4(k: &mut Kernel, t: &mut Task, sel: i32, status_addr: u32, options: u32) -> SysResult {
+    if let Some((pid, status)) = find_stop_report(k, t, sel, options) {
+        if status_addr != 0 {
+            mem(k, t, |m| m.write_u32(status_addr, status))?;
+        }
+        return Ok(pid);
+    }
     match find_zombie(k, t, sel, true)? {
         Some((pid, status)) => {
             if status_addr != 0 {
