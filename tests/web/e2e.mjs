@@ -76,6 +76,14 @@ test('a shell in the page: type, persist, reset, API', { timeout: 300000 }, asyn
   });
   assert.ok(back.same, 'a file uploaded into the VM comes back unchanged');
 
+  // The page's Upload and Download buttons.
+  await page.setInputFiles('#upload', { name: 'hello.txt', mimeType: 'text/plain', buffer: Buffer.from('uploaded via the page\n') });
+  await page.waitForFunction(() => document.getElementById('status').textContent.includes('uploaded /root/hello.txt'));
+  page.once('dialog', (d) => d.accept('/root/hello.txt'));
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+  const { readFile } = await import('node:fs/promises');
+  assert.equal(await readFile(await download.path(), 'utf8'), 'uploaded via the page\n');
+
   // Reset forgets the change, from the page.
   await page.click('#reset');
   await page.waitForFunction(() => window.webvm.imageId && !window.webvm.exited === true);
