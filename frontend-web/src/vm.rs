@@ -97,6 +97,31 @@ type Disk = OverlayDevice<ChunkedDevice<JsFetcher>, PagedLog<JsPersist>>;
 /// Chunks kept in memory above the fetcher (256 KiB each).
 const KEEP_CHUNKS: usize = 64;
 
+/// How to boot: guest memory, syscall tracing, the terminal's size at boot.
+#[wasm_bindgen]
+#[derive(Clone, Copy)]
+pub struct BootOptions {
+    #[wasm_bindgen(js_name = memoryMiB)]
+    pub memory_mib: u32,
+    /// Trace every syscall to the console (like `WEBVM_LOG=strace`).
+    pub strace: bool,
+    pub rows: u16,
+    pub cols: u16,
+}
+
+#[wasm_bindgen]
+impl BootOptions {
+    #[wasm_bindgen(constructor)]
+    pub fn new(memory_mib: u32, strace: bool, rows: u16, cols: u16) -> BootOptions {
+        BootOptions {
+            memory_mib,
+            strace,
+            rows,
+            cols,
+        }
+    }
+}
+
 /// One virtual machine.
 #[wasm_bindgen]
 pub struct WebVm {
@@ -122,19 +147,14 @@ pub enum RunState {
 impl WebVm {
     /// Boots the image described by `manifest_json`. `fetch_chunk(name)` returns a
     /// chunk's bytes (or throws); `log` is the overlay log as loaded from IndexedDB;
-    /// `persist` is called on sync (null: changes stay in memory); `strace` traces
-    /// every syscall to the console (like `WEBVM_LOG=strace`); `rows`/`cols` is the
-    /// terminal's size at boot.
+    /// `persist` is called on sync (null: changes stay in memory).
     #[wasm_bindgen(constructor)]
     pub fn new(
         manifest_json: &str,
         fetch_chunk: Function,
         log: Vec<u8>,
         persist: Option<Function>,
-        memory_mib: u32,
-        strace: bool,
-        rows: u16,
-        cols: u16,
+        options: BootOptions,
     ) -> Result<WebVm, String> {
         console_error_hook();
         let manifest = Manifest::from_json(manifest_json).map_err(|e| e.to_string())?;
@@ -145,15 +165,15 @@ impl WebVm {
         let disk: Disk = OverlayDevice::open(base, store, &id).map_err(|e| e.to_string())?;
         let console = ConsoleHandle::new();
         // The kernel reads the size once, when it sets up the console pty.
-        console.set_size(rows, cols);
+        console.set_size(options.rows, options.cols);
         let platform = Platform {
             clock: Box::new(WebClock),
             console: Box::new(console.console()),
             entropy: Box::new(WebEntropy),
         };
         let options = Options {
-            memory_bytes: u64::from(memory_mib) << 20,
-            strace,
+            memory_bytes: u64::from(options.memory_mib) << 20,
+            strace: options.strace,
             ..Options::default()
         };
         let kernel = Kernel::new(disk, platform, options)

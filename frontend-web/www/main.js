@@ -30,6 +30,7 @@ async function config() {
   return {
     image: params.get('image') || cfg.image || 'images/default/',
     persistent: params.get('persistent') !== '0',
+    strace: params.get('strace') === '1',
   };
 }
 
@@ -50,6 +51,7 @@ async function start() {
   const vm = new WebVM({
     image: cfg.image,
     persistent: cfg.persistent,
+    strace: cfg.strace,
     onStatus: (e) => {
       if (e.type === 'stats') $('status').textContent = `${cfg.image} — fetched ${kib(e.stats.network)}, from cache ${kib(e.stats.cached)}`;
       else if (e.type === 'error') showError(e.message);

@@ -6,7 +6,7 @@
 // Disk reads and overlay syncs block this worker in Atomics.wait (see channel.js)
 // while the I/O worker does the asynchronous work.
 
-import init, { WebVm, RunState } from './pkg/frontend_web.js';
+import init, { WebVm, RunState, BootOptions } from './pkg/frontend_web.js';
 import { SyncClient } from './channel.js';
 
 const BUDGET = 200000; // instructions per run call
@@ -128,7 +128,8 @@ async function boot(msg) {
         io.call({ op: 'persist', imageId, len, pages });
       }
     : null;
-  vm = new WebVm(manifestText, fetchChunk, log, persist, msg.memoryMiB, !!msg.strace, msg.rows, msg.cols);
+  const options = new BootOptions(msg.memoryMiB, !!msg.strace, msg.rows, msg.cols);
+  vm = new WebVm(manifestText, fetchChunk, log, persist, options);
   vm.resize(msg.rows, msg.cols);
   vm.spawn(msg.argv, msg.env);
   post('booted', { imageId, logBytes: log.length });

@@ -28,7 +28,8 @@ export class WebVM {
    * Boots a VM from a published image folder (with `manifest.json`).
    * Options: persistent (default true), onConsole(bytes) for guest output,
    * onStatus(event) for boot/stats/errors/exit, argv (default: root's login shell), env,
-   * memoryMiB (default 512), rows/cols (default 24x80), timeoutMs for one disk request.
+   * memoryMiB (default 512), rows/cols (default 24x80), timeoutMs for one disk request,
+   * strace (trace every syscall to the console).
    */
   static async create(options) {
     const vm = new WebVM(options);
@@ -120,6 +121,7 @@ export class WebVM {
         rows: size.rows,
         cols: size.cols,
         timeoutMs: this.options.timeoutMs,
+        strace: !!this.options.strace,
       },
       [channel.port2],
     );
