@@ -151,8 +151,10 @@ test('a chunk the server cannot give is EIO in the guest and an error on the pag
   const shown = await page.textContent('#error');
   assert.match(shown, /HTTP 404/);
   // The machine is still alive.
-  const again = await page.evaluate(() => window.webvm.run('echo alive'));
+  const again = await page.evaluate(() => window.webvm.run('echo alive > /root/x; sync'));
   assert.equal(again.status, 0);
+  // With persistence off nothing reaches IndexedDB.
+  assert.equal(await page.evaluate(() => window.webvm.storedBytes()), 0);
 });
 
 test('a missing manifest is reported on the page', { timeout: 60000 }, async (t) => {
