@@ -5,6 +5,9 @@
 
 mod image_cmd;
 mod run_cmd;
+mod serve_cmd;
+mod site;
+mod web_build;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -29,6 +32,10 @@ enum Command {
         #[command(subcommand)]
         action: image_cmd::ImageAction,
     },
+    /// Serve the web page and the images on localhost (with COOP/COEP headers).
+    Serve(serve_cmd::ServeArgs),
+    /// Write the web page as a folder for a static host.
+    BuildWeb(web_build::BuildWebArgs),
 }
 
 fn main() -> ExitCode {
@@ -36,5 +43,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Run(args) => run_cmd::execute(args),
         Command::Image { action } => image_cmd::execute(action),
+        Command::Serve(args) => serve_cmd::execute(args),
+        Command::BuildWeb(args) => web_build::execute(args),
     }
 }

@@ -1,6 +1,13 @@
 //! The browser frontend: the emulator compiled to `wasm32-unknown-unknown`, driven from a
-//! Web Worker, with the page (xterm.js terminal, canvas, IndexedDB persistence) beside it.
+//! module Web Worker (`www/vm-worker.js`), with the page (xterm.js terminal, IndexedDB
+//! persistence, the embeddable JS API in `www/webvm.js`) beside it. See `docs/web.md`.
 //!
-//! Nothing is exported yet: the page is built once the Linux personality can run a shell.
-//! The crate exists so that the whole workspace, emulator included, is checked for the
-//! wasm target from the start.
+//! The platform-neutral parts (the console byte queues, the paged overlay log)
+//! are plain Rust and tested natively; [`vm`] binds them to JavaScript and exists only
+//! on wasm32.
+
+pub mod console;
+pub mod paged_log;
+
+#[cfg(target_arch = "wasm32")]
+pub mod vm;

@@ -1,0 +1,254 @@
+// The embeddable JavaScript API of webvm (documented in docs/web.md).
+//
+//   const vm = await WebVM.create({ image: 'images/tiny/', persistent: true });
+//   vm.attachTerminal(document.getElementById('term'));
+//   const { status, output } = await vm.run('ls /');
+//
+// Owns the two workers (emulator and I/O), the console stream, the run-a-command
+// protocol and reset. It does not know the page's layout: the demo page (main.js) is
+// one user of it.
+
+import { createChannelBuffer } from './channel.js';
+import { clearLog, logLength } from './log-db.js';
+import { MarkerScanner } from './markers.js';
+
+const enc = new TextEncoder();
+const here = new URL('.', import.meta.url);
+
+function token() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function shellQuote(s) {
+  return `'${String(s).replace(/'/g, `'\\''`)}'`;
+}
+
+export class WebVM {
+  /**
+   * Boots a VM from a published image folder (with `manifest.json`).
+   * Options: persistent (default true), onConsole(bytes) for guest output,
+   * onStatus(event) for boot/stats/errors/exit, argv (default: root's login shell), env,
+   * memoryMiB (default 512), rows/cols (default 24x80), timeoutMs for one disk request,
+   * strace (trace every syscall to the console).
+   */
+  static async create(options) {
+    const vm = new WebVM(options);
+    await vm.boot();
+    return vm;
+  }
+
+  constructor(options) {
+    this.options = {
+      persistent: true,
+      argv: [], // root's login shell
+      env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/root', 'TERM=xterm-256color'],
+      memoryMiB: 512,
+      rows: 24,
+      cols: 80,
+      timeoutMs: 60000,
+      ...options,
+    };
+    this.imageBase = new URL(this.options.image, location.href);
+    if (!this.imageBase.href.endsWith('/')) this.imageBase = new URL(this.imageBase.href + '/');
+    this.imageId = null;
+    this.terminal = null;
+    this.stats = { network: 0, cached: 0, chunks: 0 };
+    this.exited = null;
+    this.listeners = new Set();
+    this.scanner = new MarkerScanner((bytes) => this.#display(bytes));
+  }
+
+  /** Calls `fn(event)` for every status event ({type: 'booted'|'stats'|'error'|'exit'|'synced', ...}). */
+  onStatus(fn) {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  #emit(event) {
+    if (this.options.onStatus) this.options.onStatus(event);
+    for (const fn of this.listeners) fn(event);
+  }
+
+  #display(bytes) {
+    if (this.terminal) this.terminal.write(bytes);
+    if (this.options.onConsole) this.options.onConsole(bytes);
+  }
+
+  /** Starts the workers and boots the image (`create` does this for you). */
+  async boot() {
+    this.exited = null;
+    const sab = createChannelBuffer(4 << 20);
+    const channel = new MessageChannel();
+    this.io = new Worker(new URL('./io-worker.js', here), { type: 'module', name: 'webvm-io' });
+    this.worker = new Worker(new URL('./vm-worker.js', here), { type: 'module', name: 'webvm-cpu' });
+    this.io.onmessage = (e) => {
+      if (e.data.type === 'stats') {
+        this.stats = e.data.stats;
+        this.#emit({ type: 'stats', stats: this.stats });
+      } else if (e.data.type === 'io-error') {
+        this.#emit({ type: 'error', message: `disk: ${e.data.message} (the guest sees EIO)` });
+      }
+    };
+    this.io.postMessage({ type: 'init', sab, base: this.imageBase.href, port: channel.port1 }, [channel.port1]);
+    const booted = new Promise((resolve, reject) => {
+      this.worker.onmessage = (e) => {
+        const m = e.data;
+        if (m.type === 'output') this.scanner.push(m.data);
+        else if (m.type === 'booted') {
+          this.imageId = m.imageId;
+          resolve();
+        } else if (m.type === 'error' && m.fatal) reject(new Error(m.message));
+        else if (m.type === 'exit') this.exited = m.status;
+        if (m.type !== 'output') this.#emit(m);
+      };
+      this.worker.onerror = (e) => {
+        const err = new Error(`emulator worker: ${e.message}`);
+        this.#emit({ type: 'error', message: err.message, fatal: true });
+        reject(err);
+      };
+    });
+    const size = this.options;
+    this.worker.postMessage(
+      {
+        type: 'boot',
+        manifestUrl: new URL('manifest.json', this.imageBase).href,
+        sab,
+        port: channel.port2,
+        persistent: this.options.persistent,
+        argv: this.options.argv,
+        env: this.options.env,
+        memoryMiB: this.options.memoryMiB,
+        rows: size.rows,
+        cols: size.cols,
+        timeoutMs: this.options.timeoutMs,
+        strace: !!this.options.strace,
+      },
+      [channel.port2],
+    );
+    await booted;
+  }
+
+  /** Sends keystrokes (a string or bytes) to the guest console, echoed like typing. */
+  input(data) {
+    if (!this.worker) return;
+    this.worker.postMessage({ type: 'input', data: typeof data === 'string' ? enc.encode(data) : data });
+  }
+
+  /** Tells the guest the terminal size (TIOCGWINSZ). */
+  resize(rows, cols) {
+    this.options.rows = rows;
+    this.options.cols = cols;
+    if (this.worker) this.worker.postMessage({ type: 'resize', rows, cols });
+  }
+
+  /**
+   * Shows the console in an xterm.js terminal inside `element` (needs the global
+   * `Terminal` and `FitAddon` from xterm.js). Returns the Terminal.
+   */
+  attachTerminal(element, termOptions = {}) {
+    const term = new globalThis.Terminal({ cursorBlink: true, scrollback: 5000, ...termOptions });
+    const fit = new globalThis.FitAddon.FitAddon();
+    term.loadAddon(fit);
+    term.open(element);
+    fit.fit();
+    term.onData((d) => this.input(d));
+    term.onResize(({ rows, cols }) => this.resize(rows, cols));
+    new ResizeObserver(() => fit.fit()).observe(element);
+    this.resize(term.rows, term.cols);
+    this.terminal = term;
+    return term;
+  }
+
+  /**
+   * Types a command line into the guest's interactive shell and resolves with
+   * {status, output}: output is what the command printed between two markers the
+   * shell prints around it (the typed line's echo is not part of it). With
+   * `display: false` nothing of it reaches the terminal. Needs a POSIX shell reading
+   * the console (the default login shell) at its prompt.
+   */
+  run(command, { display = true } = {}) {
+    const t = token();
+    const begin = `printf '\\033]777;webvm;${t};begin\\007'`;
+    const end = `printf '\\033]777;webvm;${t};%d\\007' $?`;
+    // One line when possible, so the shell prints no continuation prompt.
+    const line = command.includes('\n')
+      ? `${begin}; { ${command}\n}; ${end}\r`
+      : `${begin}; ${command}; ${end}\r`;
+    // The echo of the wrapped line is hidden; the terminal shows the command instead.
+    const shown = unescape(encodeURIComponent(`${command.replace(/\n/g, '\r\n')}\r\n`));
+    const done = this.scanner.expect(t, { display, shown });
+    this.worker.postMessage({ type: 'input', data: enc.encode(line.replace(/\n/g, '\r')) });
+    return done;
+  }
+
+  /** Writes `bytes` to `path` in the guest (through base64 in the guest shell). */
+  async upload(path, bytes) {
+    let b64 = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) {
+      b64 += btoa(String.fromCharCode(...bytes.subarray(i, i + 0x8000)));
+    }
+    const lines = b64.replace(/.{1,76}/g, '$&\n');
+    const cmd = `base64 -d > ${shellQuote(path)} <<'WEBVM_EOF'\n${lines}WEBVM_EOF`;
+    const { status } = await this.run(cmd, { display: false });
+    if (status !== 0) throw new Error(`upload to ${path} failed with status ${status}`);
+  }
+
+  /** Reads `path` from the guest as a Uint8Array. */
+  async download(path) {
+    const { status, output } = await this.run(`base64 ${shellQuote(path)}`, { display: false });
+    if (status !== 0) throw new Error(`download of ${path} failed with status ${status}`);
+    const bin = atob(new TextDecoder().decode(output).replace(/[^A-Za-z0-9+/=]/g, ''));
+    return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+  }
+
+  /** Asks the guest side to save its changes to IndexedDB now. */
+  sync() {
+    return new Promise((resolve) => {
+      const off = this.onStatus((e) => {
+        if (e.type === 'synced') {
+          off();
+          resolve();
+        }
+      });
+      this.worker.postMessage({ type: 'sync' });
+    });
+  }
+
+  /** Bytes of changes kept in IndexedDB for this image. */
+  storedBytes() {
+    return logLength(this.imageId);
+  }
+
+  /** Stops the machine (the workers are terminated; unsynced changes are lost). */
+  stop() {
+    this.worker.terminate();
+    this.io.terminate();
+    this.scanner.cancel(new Error('the VM was stopped'));
+  }
+
+  /**
+   * Forgets every change (IndexedDB, from the page: works however broken the guest is)
+   * and boots the published image again.
+   */
+  async reset() {
+    this.stop();
+    await clearLog(this.imageId);
+    if (this.terminal) this.terminal.reset();
+    await this.boot();
+  }
+
+  /** Stops the machine and boots it again from what is stored. */
+  async restart() {
+    this.stop();
+    if (this.terminal) this.terminal.reset();
+    await this.boot();
+  }
+}
+
+/** Clears the stored changes of an image without booting it (for a broken state). */
+export async function resetImage(imageUrl) {
+  let base = new URL(imageUrl, location.href).href;
+  if (!base.endsWith('/')) base += '/';
+  const manifest = await (await fetch(new URL('manifest.json', base))).json();
+  await clearLog(manifest.image_id);
+}
