@@ -18,7 +18,8 @@ APT_PACKAGES=(
   build-essential pkg-config curl ca-certificates git
   debootstrap e2fsprogs dpkg-dev python3
   gcc-multilib g++-multilib
-  qemu-user
+  qemu-user bc
+  chromium
 )
 
 missing=()
@@ -44,6 +45,13 @@ if [ "${#missing[@]}" -gt 0 ] || [ "$need_i386" -eq 1 ]; then
   fi
 fi
 
+# Node.js and npm for the page's xterm.js and the browser tests (Debian's, unless a
+# Node.js is already installed: nodesource's package bundles npm and conflicts with it).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  say "installing nodejs and npm"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+
 # Rust: the toolchain through rustup, plus the wasm target the emulator must build for.
 if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
   export PATH="$HOME/.cargo/bin:$PATH"
@@ -59,4 +67,11 @@ if command -v rustup >/dev/null 2>&1; then
 else
   say "rustup is missing: cannot add the wasm32-unknown-unknown target"
   exit 1
+fi
+
+# wasm-bindgen's command-line tool, at exactly the version of the crate (frontend-web).
+WASM_BINDGEN_VERSION=0.2.100
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  cargo install --quiet --locked wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi

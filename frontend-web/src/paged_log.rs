@@ -54,7 +54,7 @@ fn storage(msg: impl Into<String>) -> BlockError {
 }
 
 impl<P: Persist> LogStore for PagedLog<P> {
-    fn len(&mut self) -> Result<u64, BlockError> {
+    fn size(&mut self) -> Result<u64, BlockError> {
         Ok(self.data.len() as u64)
     }
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), BlockError> {
