@@ -1,6 +1,6 @@
 //! Running one guest command in process: a [`Kernel`] over a given block device with a
-//! console that captures stdout and stderr (stdin is empty), driven until the command
-//! ends. Shared by the kernel tests.
+//! console that captures stdout and stderr and feeds a fixed stdin (then end of file),
+//! driven until the command ends. Shared by the kernel tests.
 
 use emulator::block::BlockDevice;
 use emulator::kernel::platform::{Clock, Console, ConsoleRead, Platform, SeededEntropy, Stream};
@@ -32,17 +32,28 @@ impl Clock for TestClock {
     }
 }
 
-struct Capture(Rc<RefCell<(Vec<u8>, Vec<u8>)>>);
+struct Capture {
+    output: Rc<RefCell<(Vec<u8>, Vec<u8>)>>,
+    stdin: Vec<u8>,
+    stdin_read: usize,
+}
 
 impl Console for Capture {
-    fn read(&mut self, _buf: &mut [u8]) -> ConsoleRead {
-        ConsoleRead::EndOfFile
+    fn read(&mut self, buf: &mut [u8]) -> ConsoleRead {
+        let rest = &self.stdin[self.stdin_read..];
+        if rest.is_empty() {
+            return ConsoleRead::EndOfFile;
+        }
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        self.stdin_read += n;
+        ConsoleRead::Data(n)
     }
     fn input_ready(&mut self) -> bool {
         true
     }
     fn write(&mut self, stream: Stream, data: &[u8]) {
-        let mut c = self.0.borrow_mut();
+        let mut c = self.output.borrow_mut();
         match stream {
             Stream::Stdout => c.0.extend_from_slice(data),
             Stream::Stderr => c.1.extend_from_slice(data),
@@ -53,13 +64,27 @@ impl Console for Capture {
     }
 }
 
-/// Boots `root` and runs `argv` with environment `env`; flushes the filesystem at the end.
-/// Panics if the command runs longer than 60 s or waits for input.
+/// Boots `root` and runs `argv` with environment `env` and an empty stdin; flushes the
+/// filesystem at the end. Panics if the command runs longer than 60 s.
 pub fn run<D: BlockDevice + 'static>(root: D, argv: &[&str], env: &[(&str, &str)]) -> Output {
+    run_with_stdin(root, argv, env, &[])
+}
+
+/// [`run`] with `stdin` as the command's standard input.
+pub fn run_with_stdin<D: BlockDevice + 'static>(
+    root: D,
+    argv: &[&str],
+    env: &[(&str, &str)],
+    stdin: &[u8],
+) -> Output {
     let captured = Rc::new(RefCell::new((Vec::new(), Vec::new())));
     let platform = Platform {
         clock: Box::new(TestClock(Instant::now())),
-        console: Box::new(Capture(captured.clone())),
+        console: Box::new(Capture {
+            output: captured.clone(),
+            stdin: stdin.to_vec(),
+            stdin_read: 0,
+        }),
         entropy: Box::new(SeededEntropy(0x9e37_79b9_7f4a_7c15)),
     };
     let mut kernel = Kernel::new(root, platform, Options::default()).expect("boot");

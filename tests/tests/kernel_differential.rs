@@ -4,7 +4,11 @@
 //! must match. Needs root (for `unshare --mount` and `chroot`) and the built images; the
 //! native side runs in a private mount namespace so the image's tree is never written.
 //!
-//! `WEBVM_DIFF_FILTER=text` runs only the commands containing `text`.
+//! Longer cases live in `tests/corpus/programs/<profile>/` as whole programs, fed to the
+//! guest on stdin by their extension: `.py` runs as `python3 -`, `.c` is compiled with
+//! `gcc -x c` and run, `.sh` runs as `bash -s`. They are compared the same way.
+//!
+//! `WEBVM_DIFF_FILTER=text` runs only the commands (or program names) containing `text`.
 
 use emulator::block::overlay::{MemoryLogStore, OverlayDevice};
 use frontend_native::storage::BaseImage;
@@ -51,8 +55,9 @@ mount -t proc proc "$R/proc"
 exec setarch i686 chroot "$R" /bin/sh -c "$2"
 "#;
 
-fn native(root: &Path, cmd: &str) -> Outcome {
-    let out = Command::new("unshare")
+fn native(root: &Path, cmd: &str, stdin: &[u8]) -> Outcome {
+    use std::io::Write;
+    let mut child = Command::new("unshare")
         .args([
             "--mount",
             "--propagation",
@@ -67,9 +72,19 @@ fn native(root: &Path, cmd: &str) -> Outcome {
         .env_clear()
         .envs(ENV.iter().copied())
         .current_dir("/")
-        .stdin(std::process::Stdio::null())
-        .output()
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .expect("run chroot (the test must run as root)");
+    let mut input = child.stdin.take().expect("piped stdin");
+    let data = stdin.to_vec();
+    let feeder = std::thread::spawn(move || {
+        // The command may exit without reading all of it.
+        let _ = input.write_all(&data);
+    });
+    let out = child.wait_with_output().expect("wait for chroot");
+    feeder.join().expect("stdin feeder");
     use std::os::unix::process::ExitStatusExt;
     let status = out
         .status
@@ -82,10 +97,10 @@ fn native(root: &Path, cmd: &str) -> Outcome {
     }
 }
 
-fn emulated(folder: &Path, cmd: &str) -> Outcome {
+fn emulated(folder: &Path, cmd: &str, stdin: &[u8]) -> Outcome {
     let base = BaseImage::open(folder).expect("open image");
     let dev = OverlayDevice::open(base.device, MemoryLogStore::new(), &base.id).unwrap();
-    let out = guest::run(dev, &["/bin/sh", "-c", cmd], ENV);
+    let out = guest::run_with_stdin(dev, &["/bin/sh", "-c", cmd], ENV, stdin);
     Outcome {
         status: out.status,
         stdout: out.stdout,
@@ -93,19 +108,54 @@ fn emulated(folder: &Path, cmd: &str) -> Outcome {
     }
 }
 
-fn corpus(profile: &str) -> Vec<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("corpus")
-        .join(format!("{profile}.txt"));
+/// One case: a shell command and what it reads on stdin.
+struct Case {
+    label: String,
+    command: String,
+    stdin: Vec<u8>,
+}
+
+/// The shell command that runs a program file fed on stdin, by its extension.
+fn program_command(path: &Path) -> Option<&'static str> {
+    match path.extension()?.to_str()? {
+        "py" => Some("cd /tmp && python3 -"),
+        "c" => Some("cd /tmp && gcc -O1 -Wall -x c -o /tmp/prog - -lpthread && /tmp/prog"),
+        "sh" => Some("cd /tmp && bash -s"),
+        _ => None,
+    }
+}
+
+fn corpus(profile: &str) -> Vec<Case> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let path = dir.join(format!("{profile}.txt"));
     let filter = std::env::var("WEBVM_DIFF_FILTER").unwrap_or_default();
-    std::fs::read_to_string(&path)
+    let mut cases: Vec<Case> = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .filter(|l| l.contains(&filter))
-        .map(String::from)
-        .collect()
+        .map(|l| Case {
+            label: l.to_string(),
+            command: l.to_string(),
+            stdin: Vec::new(),
+        })
+        .collect();
+    let programs = dir.join("programs").join(profile);
+    if let Ok(entries) = std::fs::read_dir(&programs) {
+        let mut paths: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
+        paths.sort();
+        for p in paths {
+            let command = program_command(&p)
+                .unwrap_or_else(|| panic!("{}: unknown program kind", p.display()));
+            cases.push(Case {
+                label: p.file_name().unwrap().to_string_lossy().into_owned(),
+                command: command.to_string(),
+                stdin: std::fs::read(&p).unwrap(),
+            });
+        }
+    }
+    cases.retain(|c| c.label.contains(&filter));
+    cases
 }
 
 fn differential(profile: &str) {
@@ -114,12 +164,13 @@ fn differential(profile: &str) {
     let mut failures = Vec::new();
     let commands = corpus(profile);
     assert!(!commands.is_empty(), "empty corpus for {profile}");
-    for cmd in &commands {
-        let want = native(&root, cmd);
-        let got = emulated(&folder, cmd);
+    for case in &commands {
+        let want = native(&root, &case.command, &case.stdin);
+        let got = emulated(&folder, &case.command, &case.stdin);
         if want != got {
             failures.push(format!(
-                "command: {cmd}\n  native:   {want:?}\n  emulated: {got:?}"
+                "case: {}\n  native:   {want:?}\n  emulated: {got:?}",
+                case.label
             ));
         }
     }
