@@ -115,6 +115,16 @@ impl Kernel {
         let Some(con) = self.tty_console.as_mut() else {
             return;
         };
+        // A new host window size reaches the guest as TIOCSWINSZ does: the pty keeps it
+        // and signals SIGWINCH to the foreground group (nothing when it is unchanged).
+        if let Some((rows, cols)) = self.platform.console.window_size() {
+            con.pty.resize(Winsize {
+                ws_row: rows,
+                ws_col: cols,
+                ws_xpixel: 0,
+                ws_ypixel: 0,
+            });
+        }
         let mut buf = [0u8; 4096];
         loop {
             if con.pending_input.is_empty() {

@@ -37,7 +37,8 @@ pub trait Console {
     /// 0 and 1 are, the kernel runs the console as a terminal (line discipline,
     /// echo, job-control characters) and the frontend passes raw bytes both ways.
     fn is_terminal(&self, fd: u32) -> bool;
-    /// Rows and columns, when a terminal.
+    /// Rows and columns, when a terminal. Asked on every scheduling pass (a change is
+    /// delivered to the guest as SIGWINCH), so it must be cheap.
     fn window_size(&self) -> Option<(u16, u16)> {
         None
     }
