@@ -45,6 +45,17 @@ test('a shell in the page: type, persist, reset, API', { timeout: 300000 }, asyn
   const cols = await page.evaluate(() => window.webvmTerminal.cols);
   await waitForText(page, new RegExp(`^${rows} ${cols}$`, 'm'));
 
+  // A smaller window: xterm refits and the guest sees the new size (TIOCGWINSZ).
+  const viewport = page.viewportSize();
+  await page.setViewportSize({ width: Math.round(viewport.width * 0.6), height: Math.round(viewport.height * 0.6) });
+  await page.waitForFunction((old) => window.webvmTerminal.cols < old, cols);
+  const rows2 = await page.evaluate(() => window.webvmTerminal.rows);
+  const cols2 = await page.evaluate(() => window.webvmTerminal.cols);
+  await type(page, 'stty size\n');
+  await waitForText(page, new RegExp(`^${rows2} ${cols2}$`, 'm'));
+  await page.setViewportSize(viewport);
+  await page.waitForFunction((old) => window.webvmTerminal.cols === old, cols);
+
   // Ctrl-C reaches the foreground job through the guest's line discipline.
   // (`cat` waiting on the console: busybox `sleep` needs x87, not there yet.)
   await type(page, 'cat\n');
