@@ -17,5 +17,6 @@ cargo build --quiet -p emulator --target wasm32-unknown-unknown
 echo "== running the tests"
 cargo test --workspace --no-fail-fast
 
-# Browser end-to-end tests: `bash tests/web/run.sh tiny|default` (left out of CI while
-# the first test hangs intermittently in fresh clones; see docs/web.md).
+echo "== browser end-to-end tests (headless Chromium)"
+bash tests/web/run.sh tiny
+bash tests/web/run.sh default

@@ -56,6 +56,8 @@ export class WebVM {
     this.exited = null;
     this.listeners = new Set();
     this.scanner = new MarkerScanner((bytes) => this.#display(bytes));
+    /** Settles when the current (re)boot has finished; input waits for it. */
+    this.ready = Promise.resolve();
   }
 
   /** Calls `fn(event)` for every status event ({type: 'booted'|'stats'|'error'|'exit'|'synced', ...}). */
@@ -75,7 +77,21 @@ export class WebVM {
   }
 
   /** Starts the workers and boots the image (`create` does this for you). */
-  async boot() {
+  boot() {
+    this.ready = this.#boot();
+    return this.ready;
+  }
+
+  /**
+   * Posts a message to the emulator worker once the current boot is done, so input
+   * given during a boot, reset or restart reaches the new machine, in order.
+   */
+  #send(message) {
+    const worker = () => this.worker.postMessage(message);
+    this.ready.then(worker, () => {});
+  }
+
+  async #boot() {
     this.exited = null;
     const sab = createChannelBuffer(4 << 20);
     const channel = new MessageChannel();
@@ -98,7 +114,10 @@ export class WebVM {
           this.imageId = m.imageId;
           resolve();
         } else if (m.type === 'error' && m.fatal) reject(new Error(m.message));
-        else if (m.type === 'exit') this.exited = m.status;
+        else if (m.type === 'exit') {
+          this.exited = m.status;
+          this.scanner.cancel(new Error(`the shell exited with status ${m.status}`));
+        }
         if (m.type !== 'output') this.#emit(m);
       };
       this.worker.onerror = (e) => {
@@ -130,15 +149,14 @@ export class WebVM {
 
   /** Sends keystrokes (a string or bytes) to the guest console, echoed like typing. */
   input(data) {
-    if (!this.worker) return;
-    this.worker.postMessage({ type: 'input', data: typeof data === 'string' ? enc.encode(data) : data });
+    this.#send({ type: 'input', data: typeof data === 'string' ? enc.encode(data) : data });
   }
 
   /** Tells the guest the terminal size (TIOCGWINSZ). */
   resize(rows, cols) {
     this.options.rows = rows;
     this.options.cols = cols;
-    if (this.worker) this.worker.postMessage({ type: 'resize', rows, cols });
+    this.#send({ type: 'resize', rows, cols });
   }
 
   /**
@@ -177,7 +195,7 @@ export class WebVM {
     // The echo of the wrapped line is hidden; the terminal shows the command instead.
     const shown = unescape(encodeURIComponent(`${command.replace(/\n/g, '\r\n')}\r\n`));
     const done = this.scanner.expect(t, { display, shown });
-    this.worker.postMessage({ type: 'input', data: enc.encode(line.replace(/\n/g, '\r')) });
+    this.#send({ type: 'input', data: enc.encode(line.replace(/\n/g, '\r')) });
     return done;
   }
 
@@ -210,7 +228,7 @@ export class WebVM {
           resolve();
         }
       });
-      this.worker.postMessage({ type: 'sync' });
+      this.#send({ type: 'sync' });
     });
   }
 
@@ -221,8 +239,8 @@ export class WebVM {
 
   /** Stops the machine (the workers are terminated; unsynced changes are lost). */
   stop() {
-    this.worker.terminate();
-    this.io.terminate();
+    this.worker?.terminate();
+    this.io?.terminate();
     this.scanner.cancel(new Error('the VM was stopped'));
   }
 
@@ -230,18 +248,24 @@ export class WebVM {
    * Forgets every change (IndexedDB, from the page: works however broken the guest is)
    * and boots the published image again.
    */
-  async reset() {
+  reset() {
     this.stop();
-    await clearLog(this.imageId);
-    if (this.terminal) this.terminal.reset();
-    await this.boot();
+    this.ready = (async () => {
+      await clearLog(this.imageId);
+      if (this.terminal) this.terminal.reset();
+      await this.#boot();
+    })();
+    return this.ready;
   }
 
   /** Stops the machine and boots it again from what is stored. */
-  async restart() {
+  restart() {
     this.stop();
-    if (this.terminal) this.terminal.reset();
-    await this.boot();
+    this.ready = (async () => {
+      if (this.terminal) this.terminal.reset();
+      await this.#boot();
+    })();
+    return this.ready;
   }
 }
 

@@ -45,10 +45,14 @@ test('a shell in the page: type, persist, reset, API', { timeout: 300000 }, asyn
   const cols = await page.evaluate(() => window.webvmTerminal.cols);
   await waitForText(page, new RegExp(`^${rows} ${cols}$`, 'm'));
 
-  // A smaller window: xterm refits and the guest sees the new size (TIOCGWINSZ).
+  // A smaller window: xterm refits, the foreground job gets SIGWINCH and the guest
+  // sees the new size (TIOCGWINSZ).
+  await type(page, `sh -c 'trap "echo winch-$((1+1)); exit" WINCH; echo waiting-$((2+1)); while :; do sleep 1; done'\n`);
+  await waitForText(page, /^waiting-3$/m);
   const viewport = page.viewportSize();
   await page.setViewportSize({ width: Math.round(viewport.width * 0.6), height: Math.round(viewport.height * 0.6) });
   await page.waitForFunction((old) => window.webvmTerminal.cols < old, cols);
+  await waitForText(page, /^winch-2$/m, 20000);
   const rows2 = await page.evaluate(() => window.webvmTerminal.rows);
   const cols2 = await page.evaluate(() => window.webvmTerminal.cols);
   await type(page, 'stty size\n');
@@ -57,7 +61,6 @@ test('a shell in the page: type, persist, reset, API', { timeout: 300000 }, asyn
   await page.waitForFunction((old) => window.webvmTerminal.cols === old, cols);
 
   // Ctrl-C reaches the foreground job through the guest's line discipline.
-  // (`cat` waiting on the console: busybox `sleep` needs x87, not there yet.)
   await type(page, 'cat\n');
   await type(page, 'ping-$((0))\n');
   await waitForText(page, /^ping-\$\(\(0\)\)\nping-\$\(\(0\)\)$/m, 10000);
@@ -98,8 +101,10 @@ test('a shell in the page: type, persist, reset, API', { timeout: 300000 }, asyn
   assert.equal(await readFile(await download.path(), 'utf8'), 'uploaded via the page\n');
 
   // Reset forgets the change, from the page.
+  // The click handler replaces `webvm.ready` before it returns; it settles when the
+  // new machine has booted (input sent earlier would wait for it anyway).
   await page.click('#reset');
-  await page.waitForFunction(() => window.webvm.imageId && !window.webvm.exited === true);
+  await page.evaluate(() => window.webvm.ready);
   await waitForText(page, PROMPT);
   r = await page.evaluate(() => window.webvm.run('test -e /root/note.txt; echo $?'));
   assert.match(new TextDecoder().decode(new Uint8Array(Object.values(r.output))), /^1\r?$/m);
@@ -144,8 +149,9 @@ test('reset works after the guest destroyed its own filesystem', { timeout: 1200
   await page.reload();
   await page.waitForSelector('#error:not([hidden])', { timeout: 60000 });
   assert.match(await page.textContent('#error'), /cannot/);
-  await page.click('#reset');
-  await page.waitForFunction(() => window.webvm && window.webvm.imageId, null, { timeout: 60000 });
+  // The machine never booted, so the page clears the stored changes and reloads.
+  await Promise.all([page.waitForEvent('load'), page.click('#reset')]);
+  await waitForVm(page);
   await waitForText(page, PROMPT);
   const r = await page.evaluate((v) => window.webvm.run(`test -e ${v}`), victim);
   assert.equal(r.status, 0);
