@@ -50,12 +50,8 @@ fn source_words() -> Vec<u32> {
     let d = 0.999f64.to_bits();
     w[0] = d as u32;
     w[1] = (d >> 32) as u32;
-    for k in 4..8 {
-        w[k] = 0.999f32.to_bits();
-    }
-    for k in 8..12 {
-        w[k] = 1.0f32.to_bits();
-    }
+    w[4..8].fill(0.999f32.to_bits());
+    w[8..12].fill(1.0f32.to_bits());
     w
 }
 

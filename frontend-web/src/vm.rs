@@ -8,9 +8,11 @@
 
 use crate::console::ConsoleHandle;
 use crate::paged_log::{PagedLog, Persist};
+use crate::stored_overlay::{open_stored_overlay, Opened};
 use emulator::block::chunked::{ChunkFetcher, ChunkedDevice};
 use emulator::block::manifest::Manifest;
 use emulator::block::overlay::OverlayDevice;
+use emulator::kernel::errno::Errno;
 use emulator::kernel::platform::{Clock, Entropy, Platform};
 use emulator::kernel::{Exit, Kernel, Options};
 use js_sys::{Array, Function, Uint8Array};
@@ -129,6 +131,7 @@ pub struct WebVm {
     console: ConsoleHandle,
     idle_until_ms: f64,
     exit_status: i32,
+    log: Opened,
 }
 
 /// What the last `run` ended with.
@@ -159,12 +162,17 @@ impl WebVm {
         console_error_hook();
         let manifest = Manifest::from_json(manifest_json).map_err(|e| e.to_string())?;
         let id = manifest.image_id.clone();
-        let base = ChunkedDevice::new(manifest, JsFetcher(fetch_chunk), KEEP_CHUNKS)
-            .map_err(|e| e.to_string())?;
-        let store = PagedLog::new(log, persist.map(JsPersist));
-        let disk: Disk = OverlayDevice::open(base, store, &id).map_err(|e| e.to_string())?;
+        let make_base = || {
+            ChunkedDevice::new(
+                manifest.clone(),
+                JsFetcher(fetch_chunk.clone()),
+                KEEP_CHUNKS,
+            )
+        };
+        let make_persist = || persist.clone().map(JsPersist);
+        let (disk, opened): (Disk, Opened) =
+            open_stored_overlay(make_base, log, make_persist, &id).map_err(|e| e.to_string())?;
         let console = ConsoleHandle::new();
-        // The kernel reads the size once, when it sets up the console pty.
         console.set_size(options.rows, options.cols);
         let platform = Platform {
             clock: Box::new(WebClock),
@@ -183,6 +191,7 @@ impl WebVm {
             console,
             idle_until_ms: 0.0,
             exit_status: 0,
+            log: opened,
         })
     }
 
@@ -228,6 +237,18 @@ impl WebVm {
         self.idle_until_ms
     }
 
+    /// Bytes of the stored change log as loaded from IndexedDB.
+    #[wasm_bindgen(getter, js_name = logLoadedBytes)]
+    pub fn log_loaded_bytes(&self) -> f64 {
+        self.log.loaded as f64
+    }
+
+    /// Bytes of the change log after boot (smaller than loaded when it was compacted).
+    #[wasm_bindgen(getter, js_name = logBytes)]
+    pub fn log_bytes(&self) -> f64 {
+        self.log.now as f64
+    }
+
     /// After `Exited`: the exit status (128 + N for a signal).
     #[wasm_bindgen(getter, js_name = exitStatus)]
     pub fn exit_status(&self) -> i32 {
@@ -246,10 +267,27 @@ impl WebVm {
         self.console.take_output()
     }
 
-    /// The terminal's size. The kernel reads it at boot only (no SIGWINCH after that
-    /// yet: see docs/web.md).
+    /// The terminal's size; the kernel applies a change as `TIOCSWINSZ` (SIGWINCH).
     pub fn resize(&self, rows: u16, cols: u16) {
         self.console.set_size(rows, cols);
+    }
+
+    /// The whole content of the guest file at the absolute `path` (symlinks followed),
+    /// read through the guest's filesystem as root, between run slices.
+    #[wasm_bindgen(js_name = readFile)]
+    pub fn read_file(&mut self, path: &str) -> Result<Vec<u8>, String> {
+        self.kernel
+            .read_guest_file(path.as_bytes())
+            .map_err(|e| format!("cannot read {path}: {}", describe(e)))
+    }
+
+    /// Replaces (or creates, mode 0644, owned like its directory) the guest file at the
+    /// absolute `path` with `data`.
+    #[wasm_bindgen(js_name = writeFile)]
+    pub fn write_file(&mut self, path: &str, data: &[u8]) -> Result<(), String> {
+        self.kernel
+            .write_guest_file(path.as_bytes(), data)
+            .map_err(|e| format!("cannot write {path}: {}", describe(e)))
     }
 
     /// Writes every change to the overlay (and through it to IndexedDB).
@@ -258,6 +296,25 @@ impl WebVm {
             .sync()
             .map_err(|e| format!("sync failed: errno {}", e.0))
     }
+}
+
+/// An errno as a person reads it.
+fn describe(e: Errno) -> String {
+    let text = match e {
+        Errno::ENOENT => "no such file or directory",
+        Errno::EACCES => "permission denied",
+        Errno::EISDIR => "is a directory",
+        Errno::ENOTDIR => "a path component is not a directory",
+        Errno::EINVAL => "not a regular file or not an absolute path",
+        Errno::ENOSPC => "no space left on the disk",
+        Errno::EFBIG => "file too large",
+        Errno::ENAMETOOLONG => "name too long",
+        Errno::ELOOP => "too many symbolic links",
+        Errno::EIO => "input/output error (a disk chunk could not be fetched)",
+        Errno::ESRCH => "no process is running",
+        _ => "error",
+    };
+    format!("{text} (errno {})", e.0)
 }
 
 /// Rust panics show up in the worker's console with their message.

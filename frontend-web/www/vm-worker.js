@@ -132,8 +132,30 @@ async function boot(msg) {
   vm = new WebVm(manifestText, fetchChunk, log, persist, options);
   vm.resize(msg.rows, msg.cols);
   vm.spawn(msg.argv, msg.env);
-  post('booted', { imageId, logBytes: log.length });
+  post('booted', { imageId, logBytes: vm.logBytes, logLoadedBytes: vm.logLoadedBytes });
   loop().catch((e) => post('error', { message: `the machine stopped: ${e}` }));
+}
+
+// Reads or writes a guest file through the kernel (between run slices: messages are
+// handled only while the loop awaits) and answers with {type: 'file', id, data|error}.
+function fileCall(msg) {
+  if (!vm) {
+    post('file', { id: msg.id, error: 'the machine has not booted' });
+    return;
+  }
+  try {
+    if (msg.type === 'readFile') {
+      const data = vm.readFile(msg.path);
+      self.postMessage({ type: 'file', id: msg.id, data }, [data.buffer]);
+    } else {
+      vm.writeFile(msg.path, msg.data);
+      dirtySinceSync = true;
+      post('file', { id: msg.id });
+      wakeUp();
+    }
+  } catch (e) {
+    post('file', { id: msg.id, error: String(e) });
+  }
 }
 
 self.onmessage = (e) => {
@@ -152,6 +174,10 @@ self.onmessage = (e) => {
     case 'sync':
       if (vm) trySync(true);
       post('synced');
+      break;
+    case 'readFile':
+    case 'writeFile':
+      fileCall(msg);
       break;
   }
 };

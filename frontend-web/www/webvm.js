@@ -19,10 +19,6 @@ function token() {
   return Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-function shellQuote(s) {
-  return `'${String(s).replace(/'/g, `'\\''`)}'`;
-}
-
 export class WebVM {
   /**
    * Boots a VM from a published image folder (with `manifest.json`).
@@ -56,6 +52,19 @@ export class WebVM {
     this.exited = null;
     this.listeners = new Set();
     this.scanner = new MarkerScanner((bytes) => this.#display(bytes));
+    this.fileCalls = new Map(); // id -> {resolve, reject}
+    this.nextFileCall = 1;
+    /** Bytes of the stored change log at boot: as loaded, and after compaction. */
+    this.log = { loaded: 0, now: 0 };
+    // Changes are saved at most a second after they happen; save them now when the
+    // tab is hidden or closed (best effort: the browser may not wait for IndexedDB).
+    if (typeof document !== 'undefined') {
+      const save = () => {
+        if (this.options.persistent && this.worker && this.exited === null) this.worker.postMessage({ type: 'sync' });
+      };
+      document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && save());
+      addEventListener('pagehide', save);
+    }
     /** Settles when the current (re)boot has finished; input waits for it. */
     this.ready = Promise.resolve();
   }
@@ -110,8 +119,10 @@ export class WebVM {
       this.worker.onmessage = (e) => {
         const m = e.data;
         if (m.type === 'output') this.scanner.push(m.data);
+        else if (m.type === 'file') this.#fileAnswer(m);
         else if (m.type === 'booted') {
           this.imageId = m.imageId;
+          this.log = { loaded: m.logLoadedBytes, now: m.logBytes };
           resolve();
         } else if (m.type === 'error' && m.fatal) reject(new Error(m.message));
         else if (m.type === 'exit') {
@@ -199,24 +210,41 @@ export class WebVM {
     return done;
   }
 
-  /** Writes `bytes` to `path` in the guest (through base64 in the guest shell). */
-  async upload(path, bytes) {
-    let b64 = '';
-    for (let i = 0; i < bytes.length; i += 0x8000) {
-      b64 += btoa(String.fromCharCode(...bytes.subarray(i, i + 0x8000)));
-    }
-    const lines = b64.replace(/.{1,76}/g, '$&\n');
-    const cmd = `base64 -d > ${shellQuote(path)} <<'WEBVM_EOF'\n${lines}WEBVM_EOF`;
-    const { status } = await this.run(cmd, { display: false });
-    if (status !== 0) throw new Error(`upload to ${path} failed with status ${status}`);
+  #fileCall(message, transfer = []) {
+    return new Promise((resolve, reject) => {
+      const id = this.nextFileCall++;
+      this.fileCalls.set(id, { resolve, reject });
+      this.ready.then(
+        () => this.worker.postMessage({ ...message, id }, transfer),
+        (e) => {
+          this.fileCalls.delete(id);
+          reject(e);
+        },
+      );
+    });
   }
 
-  /** Reads `path` from the guest as a Uint8Array. */
-  async download(path) {
-    const { status, output } = await this.run(`base64 ${shellQuote(path)}`, { display: false });
-    if (status !== 0) throw new Error(`download of ${path} failed with status ${status}`);
-    const bin = atob(new TextDecoder().decode(output).replace(/[^A-Za-z0-9+/=]/g, ''));
-    return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+  #fileAnswer(m) {
+    const call = this.fileCalls.get(m.id);
+    if (!call) return;
+    this.fileCalls.delete(m.id);
+    if (m.error) call.reject(new Error(m.error));
+    else call.resolve(m.data);
+  }
+
+  /**
+   * Writes `bytes` (a Uint8Array or string) to the absolute `path` in the guest,
+   * replacing the file or creating it (mode 0644, owned like its directory). Goes
+   * through the kernel, not the guest's shell, so it works whatever the shell is doing.
+   */
+  upload(path, bytes) {
+    const data = typeof bytes === 'string' ? enc.encode(bytes) : new Uint8Array(bytes);
+    return this.#fileCall({ type: 'writeFile', path, data }, [data.buffer]);
+  }
+
+  /** Reads the file at the absolute `path` in the guest as a Uint8Array. */
+  download(path) {
+    return this.#fileCall({ type: 'readFile', path });
   }
 
   /** Asks the guest side to save its changes to IndexedDB now. */
@@ -242,6 +270,8 @@ export class WebVM {
     this.worker?.terminate();
     this.io?.terminate();
     this.scanner.cancel(new Error('the VM was stopped'));
+    for (const call of this.fileCalls.values()) call.reject(new Error('the VM was stopped'));
+    this.fileCalls.clear();
   }
 
   /**

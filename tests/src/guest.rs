@@ -77,43 +77,94 @@ pub fn run_with_stdin<D: BlockDevice + 'static>(
     env: &[(&str, &str)],
     stdin: &[u8],
 ) -> Output {
-    let captured = Rc::new(RefCell::new((Vec::new(), Vec::new())));
-    let platform = Platform {
-        clock: Box::new(TestClock(Instant::now())),
-        console: Box::new(Capture {
-            output: captured.clone(),
-            stdin: stdin.to_vec(),
-            stdin_read: 0,
-        }),
-        entropy: Box::new(SeededEntropy(0x9e37_79b9_7f4a_7c15)),
-    };
-    let mut kernel = Kernel::new(root, platform, Options::default()).expect("boot");
-    let argv = argv.iter().map(|s| s.as_bytes().to_vec()).collect();
-    let envp = env
-        .iter()
-        .map(|(k, v)| format!("{k}={v}").into_bytes())
-        .collect();
-    kernel.spawn_init(argv, envp).expect("start the command");
-    let started = Instant::now();
-    let status = loop {
+    let mut session = Session::start(root, argv, env, stdin);
+    let status = session.wait();
+    session.kernel.sync().expect("flush the filesystem");
+    session.output(status)
+}
+
+/// A booted machine running one command, driven in slices by the test.
+pub struct Session {
+    pub kernel: Kernel,
+    captured: Rc<RefCell<(Vec<u8>, Vec<u8>)>>,
+    started: Instant,
+}
+
+impl Session {
+    /// Boots `root` and starts `argv` (nothing runs until [`Session::step`]).
+    pub fn start<D: BlockDevice + 'static>(
+        root: D,
+        argv: &[&str],
+        env: &[(&str, &str)],
+        stdin: &[u8],
+    ) -> Session {
+        let captured = Rc::new(RefCell::new((Vec::new(), Vec::new())));
+        let platform = Platform {
+            clock: Box::new(TestClock(Instant::now())),
+            console: Box::new(Capture {
+                output: captured.clone(),
+                stdin: stdin.to_vec(),
+                stdin_read: 0,
+            }),
+            entropy: Box::new(SeededEntropy(0x9e37_79b9_7f4a_7c15)),
+        };
+        let mut kernel = Kernel::new(root, platform, Options::default()).expect("boot");
+        let argv = argv.iter().map(|s| s.as_bytes().to_vec()).collect();
+        let envp = env
+            .iter()
+            .map(|(k, v)| format!("{k}={v}").into_bytes())
+            .collect();
+        kernel.spawn_init(argv, envp).expect("start the command");
+        Session {
+            kernel,
+            captured,
+            started: Instant::now(),
+        }
+    }
+
+    /// Runs one slice; the command's raw wait status once it has ended. Panics after
+    /// 60 s in all, or when the command waits for input that never comes.
+    pub fn step(&mut self) -> Option<u32> {
         assert!(
-            started.elapsed().as_secs() < 60,
+            self.started.elapsed().as_secs() < 60,
             "the command did not finish within 60 s"
         );
-        match kernel.run(10_000_000) {
-            Exit::BudgetUsed => {}
-            Exit::Exited(status) => break status,
+        match self.kernel.run(10_000_000) {
+            Exit::BudgetUsed => None,
+            Exit::Exited(status) => Some(status),
             Exit::Idle { until: Some(_) } => {
-                std::thread::sleep(std::time::Duration::from_millis(1))
+                std::thread::sleep(std::time::Duration::from_millis(1));
+                None
             }
             Exit::Idle { until: None } => panic!("the command waits for input that never comes"),
         }
-    };
-    kernel.sync().expect("flush the filesystem");
-    let c = captured.borrow();
-    Output {
-        status: Exit::shell_status(status),
-        stdout: String::from_utf8_lossy(&c.0).into_owned(),
-        stderr: String::from_utf8_lossy(&c.1).into_owned(),
+    }
+
+    /// Runs until the command ends; its raw wait status.
+    pub fn wait(&mut self) -> u32 {
+        loop {
+            if let Some(status) = self.step() {
+                return status;
+            }
+        }
+    }
+
+    /// What was printed so far (stdout, stderr).
+    pub fn printed(&self) -> (String, String) {
+        let c = self.captured.borrow();
+        (
+            String::from_utf8_lossy(&c.0).into_owned(),
+            String::from_utf8_lossy(&c.1).into_owned(),
+        )
+    }
+
+    /// The result, given the raw wait status from [`Session::wait`].
+    pub fn output(&self, status: u32) -> Output {
+        let (stdout, stderr) = self.printed();
+        Output {
+            status: Exit::shell_status(status),
+            stdout,
+            stderr,
+        }
     }
 }

@@ -18,6 +18,7 @@ pub mod errno;
 pub mod exec;
 pub mod file;
 pub mod fs;
+pub mod host_files;
 pub mod memory;
 pub mod pipe;
 pub mod platform;
