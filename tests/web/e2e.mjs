@@ -153,8 +153,7 @@ test('reset works after the guest destroyed its own filesystem', { timeout: 1200
   await page.goto(url);
   await waitForVm(page);
   await waitForText(page, PROMPT);
-  // Typed, not run(): run() needs printf, which is busybox here. (`rm` of the running
-  // shell's executable crashes the shell today: a kernel bug, reported.)
+  // Typed, not run(): run() needs printf, which is busybox here.
   await page.click('#terminal');
   // The shell's own binary: busybox in tiny, bash (root's shell) in default.
   const victim = profile === 'tiny' ? '/bin/busybox' : '/bin/bash';

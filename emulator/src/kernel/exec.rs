@@ -19,12 +19,31 @@ use crate::mm::{AddressSpace, MapRequest, MappedFile, Prot};
 use std::cell::RefCell;
 use std::rc::Rc;
 
-/// A file of a mounted filesystem, as the memory manager maps it.
+/// A file of a mounted filesystem, as the memory manager maps it. Like an open file,
+/// a mapping keeps its inode alive after the last name goes (a running program whose
+/// executable was deleted or replaced keeps running), until the last mapping is gone.
 pub struct VfsFile {
-    pub fs: FsRef,
-    pub loc: Loc,
-    pub dev: u64,
-    pub path: Vec<u8>,
+    fs: FsRef,
+    loc: Loc,
+    dev: u64,
+    path: Vec<u8>,
+}
+
+impl VfsFile {
+    pub fn new(fs: FsRef, loc: Loc, dev: u64, path: Vec<u8>) -> VfsFile {
+        fs.borrow_mut().hold(loc.ino);
+        VfsFile { fs, loc, dev, path }
+    }
+}
+
+impl Drop for VfsFile {
+    fn drop(&mut self) {
+        // Mappings are dropped outside filesystem calls; if the filesystem were busy the
+        // inode would stay held (an orphan freed at the next mount), never freed early.
+        if let Ok(mut fs) = self.fs.try_borrow_mut() {
+            fs.release(self.loc.ino);
+        }
+    }
 }
 
 impl MappedFile for VfsFile {
@@ -79,12 +98,7 @@ fn open_exec(
         .vfs
         .canonical_path(ctx, walk, path)
         .unwrap_or_else(|_| path.to_vec());
-    let file = Rc::new(VfsFile {
-        fs,
-        loc,
-        dev: k.vfs.mounts[loc.mount].dev,
-        path: full,
-    });
+    let file = Rc::new(VfsFile::new(fs, loc, k.vfs.mounts[loc.mount].dev, full));
     let mut head = vec![0u8; 4096.min(st.size as usize)];
     let n = file.fs.borrow_mut().read(loc.ino, 0, &mut head)?;
     head.truncate(n);
