@@ -300,6 +300,8 @@ pub fn commit_exec(k: &mut Kernel, task: &mut Task, image: Image) {
         }
     }
     task.process.borrow_mut().threads = vec![task.tid];
+    // POSIX timers do not survive `execve` (the interval timer does).
+    task.process.borrow_mut().timers = Default::default();
     release_mm(k, task);
     task.mm = Rc::new(RefCell::new(image.mm));
     let mut cpu = Cpu::new();
@@ -421,6 +423,7 @@ pub fn spawn_init(
         start_ns,
         alarm: None,
         alarm_interval: 0,
+        timers: Default::default(),
     };
     let mut task = Task {
         tid,
@@ -447,6 +450,7 @@ pub fn spawn_init(
         altstack: (0, 0, 2),
         pending_info: Default::default(),
         trap: Default::default(),
+        restart_sleep: None,
     };
     if let Some(cwd) = &identity.cwd {
         let walk = Walk { root, start: root };

@@ -22,6 +22,7 @@ pub mod host_files;
 pub mod memory;
 pub mod pipe;
 pub mod platform;
+pub mod posix_timer;
 pub mod ptmx;
 pub mod sched;
 pub mod sigframe;

@@ -77,14 +77,30 @@ impl Kernel {
         }
     }
 
-    /// Sends SIGALRM to processes whose real-time interval timer expired; returns the
-    /// next time a timer is due.
+    /// Sends SIGALRM to processes whose real-time interval timer expired and the
+    /// signals of expired POSIX timers; returns the next time a timer is due.
     fn fire_timers(&mut self) -> Option<u64> {
         let now = self.platform.clock.monotonic_ns();
         let mut next: Option<u64> = None;
+        let mut timer_signals = Vec::new();
         for t in self.tasks.values() {
             if !t.is_leader() {
                 continue;
+            }
+            {
+                let mut p = t.process.borrow_mut();
+                let shared = p.shared_pending;
+                let tasks = &self.tasks;
+                let fired = p.timers.expire(now, |sig, thread| match thread {
+                    Some(tid) => tasks.get(&tid).is_some_and(|x| x.pending.has(sig)),
+                    None => shared.has(sig),
+                });
+                for e in fired {
+                    timer_signals.push((t.tid, e));
+                }
+                if let Some(d) = p.timers.next_due() {
+                    next = Some(next.map_or(d, |n: u64| n.min(d)));
+                }
             }
             let mut p = t.process.borrow_mut();
             if let Some(due) = p.alarm {
@@ -98,6 +114,29 @@ impl Kernel {
                 if let Some(d) = p.alarm {
                     next = Some(next.map_or(d, |n: u64| n.min(d)));
                 }
+            }
+        }
+        for (pid, e) in timer_signals {
+            let info = SigInfo {
+                signo: e.signo,
+                errno: 0,
+                code: crate::kernel::sigframe::abi::si_code::SI_TIMER,
+                fields: crate::kernel::sigframe::SigFields::Timer(
+                    crate::kernel::sigframe::abi::SiTimer {
+                        si_tid: e.id,
+                        si_overrun: e.overrun as i32,
+                        si_value: e.value,
+                    },
+                ),
+            };
+            // A thread that has exited since takes nothing; the process gets it then.
+            let (tid, to_process) = match e.thread {
+                Some(tid) if self.tasks.contains_key(&tid) => (tid, false),
+                _ => (pid, true),
+            };
+            if let Some(mut task) = self.tasks.remove(&tid) {
+                self.queue_signal(&mut task, e.signo, to_process, Some(info));
+                self.tasks.insert(tid, task);
             }
         }
         next
@@ -195,10 +234,15 @@ impl Kernel {
             args[5] = mem.read_u32(g[EBP]).unwrap_or(0);
             task.cpu.state.eip = task.vdso_base + SYSENTER_RETURN;
         }
+        // A sleep restarted after a stop keeps the deadline it had.
+        let deadline = match task.restart_sleep.take() {
+            Some((nr, d)) if nr == g[EAX] => Some(d),
+            _ => None,
+        };
         let call = Call {
             nr: g[EAX],
             args,
-            deadline: None,
+            deadline,
         };
         self.update_fs_time();
         let result = self.invoke(task, &call);
@@ -287,10 +331,31 @@ impl Kernel {
 
     /// Ends a parked wait if a signal is deliverable. Returns whether it did.
     fn interrupt_wait(&mut self, task: &mut Task, parked: Parked) -> bool {
-        if self.next_signal(task).is_none() {
+        let Some(sig) = self.next_signal(task) else {
             return false;
-        }
+        };
         task.state = TaskState::Runnable;
+        if let Some(sleep) = syscall::time::Sleep::of(&parked) {
+            let handler = task.sighand.borrow()[sig as usize].handler;
+            if handler == SIG_DFL || handler == SIG_IGN {
+                // No handler runs: the sleep goes on after the stop, to the same end.
+                task.restart_sleep = parked.deadline.map(|d| (parked.nr, d));
+                self.restart_or_eintr(task, parked.nr, parked.args[5]);
+            } else {
+                // A handler runs: EINTR, and a relative sleep reports what was left.
+                let now = self.platform.clock.monotonic_ns();
+                let left = parked.deadline.map_or(0, |d| d.saturating_sub(now));
+                let mut mm = task.mm.borrow_mut();
+                let mut mem = UserMem::new(&mut mm, &mut self.frames);
+                let written = sleep.write_remaining(&mut mem, left);
+                drop(mm);
+                task.cpu.state.gpr[EAX] = match written {
+                    Ok(()) => (-Errno::EINTR.0) as u32,
+                    Err(e) => (-e.0) as u32,
+                };
+            }
+            return true;
+        }
         let restartable = syscall::restartable(parked.nr);
         if restartable {
             self.restart_or_eintr(task, parked.nr, parked.args[5]);
@@ -323,7 +388,8 @@ impl Kernel {
                 p.shared_pending.remove(sig);
                 p.shared_info.remove(&sig)
             };
-            let info = info.unwrap_or_else(|| SigInfo::kernel(sig));
+            let mut info = info.unwrap_or_else(|| SigInfo::kernel(sig));
+            crate::kernel::posix_timer::complete_taken(&mut task.process.borrow_mut(), &mut info);
             let action = task.sighand.borrow()[sig as usize];
             match action.handler {
                 SIG_IGN => continue,

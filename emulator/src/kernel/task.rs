@@ -61,6 +61,8 @@ pub struct Process {
     /// `ITIMER_REAL`: when SIGALRM is next due (monotonic ns) and the reload interval.
     pub alarm: Option<u64>,
     pub alarm_interval: u64,
+    /// POSIX timers (`timer_create`); not inherited by `fork`, dropped by `execve`.
+    pub timers: super::posix_timer::PosixTimers,
 }
 
 /// A wait a syscall is parked on; the handler runs again when the scheduler retries it.
@@ -114,6 +116,10 @@ pub struct Task {
     pub pending_info: BTreeMap<u32, SigInfo>,
     /// The last CPU exception (trapno, error code, cr2) for signal frames.
     pub trap: TrapInfo,
+    /// A sleep interrupted by a signal that ran no handler (a stop, an ignored signal)
+    /// restarts with its original deadline, like Linux's `restart_block`: (syscall
+    /// number, monotonic deadline).
+    pub restart_sleep: Option<(u32, u64)>,
 }
 
 impl Task {

@@ -816,9 +816,9 @@ fn read_signalfd(t: &mut Task, mask: u64, len: usize) -> Result<Vec<u8>, SysErro
             p.shared_pending.remove(sig);
             p.shared_info.remove(&sig)
         };
-        let raw = info
-            .unwrap_or_else(|| crate::kernel::sigframe::SigInfo::kernel(sig))
-            .to_abi();
+        let mut info = info.unwrap_or_else(|| crate::kernel::sigframe::SigInfo::kernel(sig));
+        crate::kernel::posix_timer::complete_taken(&mut t.process.borrow_mut(), &mut info);
+        let raw = info.to_abi();
         // signalfd_siginfo: signo, errno, code, pid, uid, fd, tid, band, overrun,
         // trapno, status, int, ptr (u64), utime (u64), stime (u64), addr (u64), pad.
         let bytes = zerocopy::IntoBytes::as_bytes(&raw);

@@ -16,6 +16,7 @@ pub mod names;
 pub mod process;
 pub mod sig;
 pub mod time;
+pub mod timer;
 
 use super::errno::{Errno, KResult};
 use super::memory::UserMem;
@@ -128,6 +129,15 @@ fn handler(n: u32) -> Option<Handler> {
         nr::GETGROUPS32 => p::getgroups,
         nr::SETGROUPS32 => p::setid,
         nr::ALARM => t::alarm,
+        nr::TIMER_CREATE => timer::timer_create,
+        nr::TIMER_SETTIME => timer::timer_settime,
+        nr::TIMER_SETTIME64 => timer::timer_settime64,
+        nr::TIMER_GETTIME => timer::timer_gettime,
+        nr::TIMER_GETTIME64 => timer::timer_gettime64,
+        nr::TIMER_GETOVERRUN => timer::timer_getoverrun,
+        nr::TIMER_DELETE => timer::timer_delete,
+        nr::RT_SIGTIMEDWAIT => timer::rt_sigtimedwait,
+        nr::RT_SIGTIMEDWAIT_TIME64 => timer::rt_sigtimedwait_time64,
         nr::SETITIMER => t::setitimer,
         nr::GETITIMER => t::getitimer,
         nr::PAUSE => s::pause,

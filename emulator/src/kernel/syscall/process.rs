@@ -164,6 +164,7 @@ fn do_clone(
             start_ns: k.uptime_ns(),
             alarm: None,
             alarm_interval: 0,
+            timers: Default::default(),
         }))
     };
     let mut cpu = Cpu::new();
@@ -202,6 +203,7 @@ fn do_clone(
         },
         pending_info: Default::default(),
         trap: t.trap,
+        restart_sleep: None,
     };
     if flags & CLONE_SETTLS != 0 {
         install_tls(k, &mut child, tls)?;

@@ -109,6 +109,56 @@ pub fn getrusage(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     Ok(0)
 }
 
+/// A parked sleep, as the scheduler needs it when a signal interrupts it: where its
+/// remaining time goes (`rem`), if anywhere.
+pub struct Sleep {
+    /// Address of the `rem` timespec (0: none, or an absolute sleep).
+    rem: u32,
+    wide: bool,
+}
+
+impl Sleep {
+    /// The sleep `parked` is, if it is one.
+    pub fn of(parked: &crate::kernel::task::Parked) -> Option<Sleep> {
+        use super::names::nr;
+        let a = parked.args;
+        let (rem, wide) = match parked.nr {
+            nr::NANOSLEEP => (a[1], false),
+            nr::CLOCK_NANOSLEEP | nr::CLOCK_NANOSLEEP_TIME64 => (
+                if a[1] & TIMER_ABSTIME != 0 { 0 } else { a[3] },
+                parked.nr == nr::CLOCK_NANOSLEEP_TIME64,
+            ),
+            _ => return None,
+        };
+        Some(Sleep { rem, wide })
+    }
+
+    /// Writes `left` ns to `rem` (nothing when there is none).
+    pub fn write_remaining(
+        &self,
+        mem: &mut crate::kernel::memory::UserMem,
+        left: u64,
+    ) -> KResult<()> {
+        if self.rem == 0 {
+            return Ok(());
+        }
+        let (sec, nsec) = (left / 1_000_000_000, left % 1_000_000_000);
+        if self.wide {
+            let ts = Timespec64 {
+                sec: sec as i64,
+                nsec: nsec as i64,
+            };
+            mem.write_obj(self.rem, &ts).map_err(Errno::from)
+        } else {
+            let ts = Timespec32 {
+                sec: sec.min(i32::MAX as u64) as i32,
+                nsec: nsec as i32,
+            };
+            mem.write_obj(self.rem, &ts).map_err(Errno::from)
+        }
+    }
+}
+
 /// Parks until the monotonic `deadline`.
 fn sleep_until(k: &Kernel, deadline: u64) -> SysResult {
     if k.platform.clock.monotonic_ns() >= deadline {
