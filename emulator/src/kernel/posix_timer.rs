@@ -130,13 +130,16 @@ impl PosixTimers {
             let Some(due) = t.due.filter(|&d| d <= now) else {
                 continue;
             };
-            let count = if t.interval > 0 {
-                let n = (now - due) / t.interval + 1;
-                t.due = Some(due.saturating_add(n.saturating_mul(t.interval)));
-                n
-            } else {
-                t.due = None;
-                1
+            let count = match (now - due).checked_div(t.interval) {
+                Some(periods) => {
+                    let n = periods + 1;
+                    t.due = Some(due.saturating_add(n.saturating_mul(t.interval)));
+                    n
+                }
+                None => {
+                    t.due = None;
+                    1
+                }
             };
             let Notify::Signal {
                 signo,

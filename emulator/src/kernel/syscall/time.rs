@@ -148,13 +148,13 @@ impl Sleep {
                 sec: sec as i64,
                 nsec: nsec as i64,
             };
-            mem.write_obj(self.rem, &ts).map_err(Errno::from)
+            mem.write_obj(self.rem, &ts)
         } else {
             let ts = Timespec32 {
                 sec: sec.min(i32::MAX as u64) as i32,
                 nsec: nsec as i32,
             };
-            mem.write_obj(self.rem, &ts).map_err(Errno::from)
+            mem.write_obj(self.rem, &ts)
         }
     }
 }
