@@ -14,7 +14,7 @@ use emulator::block::manifest::Manifest;
 use emulator::block::overlay::OverlayDevice;
 use emulator::kernel::errno::Errno;
 use emulator::kernel::platform::{Clock, Entropy, Platform};
-use emulator::kernel::{Exit, Kernel, Options};
+use emulator::kernel::{Exit, InitIdentity, Kernel, Options};
 use js_sys::{Array, Function, Uint8Array};
 use wasm_bindgen::prelude::*;
 
@@ -270,6 +270,50 @@ impl WebVm {
     /// The terminal's size; the kernel applies a change as `TIOCSWINSZ` (SIGWINCH).
     pub fn resize(&self, rows: u16, cols: u16) {
         self.console.set_size(rows, cols);
+    }
+
+    /// Starts `argv[0]` (a path) beside the shell, as `uid`/`gid` in `cwd` (`/` when
+    /// empty), stdin empty, stdout and stderr captured. Returns its pid.
+    #[wasm_bindgen(js_name = spawnProcess)]
+    pub fn spawn_process(
+        &mut self,
+        argv: Vec<String>,
+        env: Vec<String>,
+        uid: u32,
+        gid: u32,
+        cwd: String,
+    ) -> Result<u32, String> {
+        let identity = InitIdentity {
+            uid,
+            gid,
+            groups: vec![gid],
+            cwd: (!cwd.is_empty()).then(|| cwd.into_bytes()),
+        };
+        let name = argv.first().cloned().unwrap_or_default();
+        let argv = argv.into_iter().map(String::into_bytes).collect();
+        let env = env.into_iter().map(String::into_bytes).collect();
+        self.kernel
+            .spawn_host_process(argv, env, &identity)
+            .map_err(|e| format!("cannot start {name}: {}", describe(e)))
+    }
+
+    /// What a started process wrote since the last call: `[stdout, stderr]`.
+    #[wasm_bindgen(js_name = takeProcessOutput)]
+    pub fn take_process_output(&mut self, pid: u32) -> Array {
+        let out = self.kernel.host_process_output(pid);
+        let pair = Array::new();
+        pair.push(&Uint8Array::from(&out.stdout[..]));
+        pair.push(&Uint8Array::from(&out.stderr[..]));
+        pair
+    }
+
+    /// A started process's exit status (128 + N for a signal) once it ended, collected
+    /// once; -1 while it runs.
+    #[wasm_bindgen(js_name = processStatus)]
+    pub fn process_status(&mut self, pid: u32) -> i32 {
+        self.kernel
+            .host_process_status(pid)
+            .map_or(-1, Exit::shell_status)
     }
 
     /// The whole content of the guest file at the absolute `path` (symlinks followed),

@@ -21,6 +21,7 @@ let imageId = null;
 let persistent = false;
 let dirtySinceSync = false;
 let lastSync = 0;
+const hostProcesses = new Set(); // pids started by `exec`
 
 function post(type, fields = {}) {
   self.postMessage({ type, ...fields });
@@ -53,6 +54,32 @@ function idleWait(untilMs) {
 function flushOutput() {
   const out = vm.takeOutput();
   if (out.length) post('output', { data: out });
+  for (const pid of hostProcesses) {
+    const [stdout, stderr] = vm.takeProcessOutput(pid);
+    if (stdout.length || stderr.length) post('processOutput', { pid, stdout, stderr });
+    const status = vm.processStatus(pid);
+    if (status >= 0) {
+      hostProcesses.delete(pid);
+      post('processExit', { pid, status });
+    }
+  }
+}
+
+// Starts a process beside the shell (the API's `exec`); its output and exit status are
+// posted by flushOutput after each slice.
+function spawnProcess(msg) {
+  if (!vm) {
+    post('processExit', { id: msg.id, error: 'the machine has not booted' });
+    return;
+  }
+  try {
+    const pid = vm.spawnProcess(msg.argv, msg.env, msg.uid, msg.gid, msg.cwd);
+    hostProcesses.add(pid);
+    post('processStarted', { id: msg.id, pid });
+    wakeUp();
+  } catch (e) {
+    post('processExit', { id: msg.id, error: String(e) });
+  }
 }
 
 function trySync(force) {
@@ -174,6 +201,9 @@ self.onmessage = (e) => {
     case 'sync':
       if (vm) trySync(true);
       post('synced');
+      break;
+    case 'spawn':
+      spawnProcess(msg);
       break;
     case 'readFile':
     case 'writeFile':

@@ -53,6 +53,8 @@ export class WebVM {
     this.listeners = new Set();
     this.scanner = new MarkerScanner((bytes) => this.#display(bytes));
     this.fileCalls = new Map(); // id -> {resolve, reject}
+    this.execs = new Map(); // request id -> {resolve, reject, pid, stdout: [], stderr: [], onOutput}
+    this.execByPid = new Map(); // pid -> the same record
     this.nextFileCall = 1;
     /** Bytes of the stored change log at boot: as loaded, and after compaction. */
     this.log = { loaded: 0, now: 0 };
@@ -120,6 +122,7 @@ export class WebVM {
         const m = e.data;
         if (m.type === 'output') this.scanner.push(m.data);
         else if (m.type === 'file') this.#fileAnswer(m);
+        else if (m.type.startsWith('process')) this.#execEvent(m);
         else if (m.type === 'booted') {
           this.imageId = m.imageId;
           this.log = { loaded: m.logLoadedBytes, now: m.logBytes };
@@ -128,6 +131,7 @@ export class WebVM {
         else if (m.type === 'exit') {
           this.exited = m.status;
           this.scanner.cancel(new Error(`the shell exited with status ${m.status}`));
+          this.#cancelExecs(new Error(`the machine stopped: its shell exited with status ${m.status}`));
         }
         if (m.type !== 'output') this.#emit(m);
       };
@@ -210,6 +214,66 @@ export class WebVM {
     return done;
   }
 
+  /**
+   * Runs the program `path` with `args` beside the shell (it needs no shell: like
+   * CheerpX's `run`), as `uid`/`gid` (default 0) in `cwd` (default `/`) with `env`
+   * (default: the VM's). stdin is empty. Resolves with {status, stdout, stderr} when it
+   * ends; `onOutput(stdout, stderr)` sees the output as it comes.
+   */
+  exec(path, args = [], { env, cwd = '/', uid = 0, gid = 0, onOutput } = {}) {
+    return new Promise((resolve, reject) => {
+      const id = this.nextFileCall++;
+      this.execs.set(id, { resolve, reject, stdout: [], stderr: [], onOutput });
+      const message = { type: 'spawn', id, argv: [path, ...args], env: env || this.options.env, cwd, uid, gid };
+      this.ready.then(
+        () => this.worker.postMessage(message),
+        (e) => {
+          this.execs.delete(id);
+          reject(e);
+        },
+      );
+    });
+  }
+
+  #execEvent(m) {
+    if (m.type === 'processStarted') {
+      const record = this.execs.get(m.id);
+      if (!record) return;
+      this.execs.delete(m.id);
+      this.execByPid.set(m.pid, record);
+    } else if (m.type === 'processOutput') {
+      const record = this.execByPid.get(m.pid);
+      if (!record) return;
+      record.stdout.push(m.stdout);
+      record.stderr.push(m.stderr);
+      if (record.onOutput) record.onOutput(m.stdout, m.stderr);
+    } else if (m.type === 'processExit' && m.error) {
+      const record = this.execs.get(m.id);
+      this.execs.delete(m.id);
+      if (record) record.reject(new Error(m.error));
+    } else if (m.type === 'processExit') {
+      const record = this.execByPid.get(m.pid);
+      if (!record) return;
+      this.execByPid.delete(m.pid);
+      const join = (parts) => {
+        const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+        let at = 0;
+        for (const p of parts) {
+          all.set(p, at);
+          at += p.length;
+        }
+        return all;
+      };
+      record.resolve({ status: m.status, stdout: join(record.stdout), stderr: join(record.stderr) });
+    }
+  }
+
+  #cancelExecs(err) {
+    for (const r of [...this.execs.values(), ...this.execByPid.values()]) r.reject(err);
+    this.execs.clear();
+    this.execByPid.clear();
+  }
+
   #fileCall(message, transfer = []) {
     return new Promise((resolve, reject) => {
       const id = this.nextFileCall++;
@@ -272,6 +336,7 @@ export class WebVM {
     this.scanner.cancel(new Error('the VM was stopped'));
     for (const call of this.fileCalls.values()) call.reject(new Error('the VM was stopped'));
     this.fileCalls.clear();
+    this.#cancelExecs(new Error('the VM was stopped'));
   }
 
   /**

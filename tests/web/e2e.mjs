@@ -103,6 +103,14 @@ test('a shell in the page: type, persist, reset, API', { timeout: 300000 }, asyn
   });
   assert.ok(back.same, 'a file uploaded into the VM comes back unchanged');
   assert.match(back.missing, /no such file/);
+  // exec() starts a program beside the shell (busy with `cat` here), as another user.
+  const ex = await page.evaluate(async () => {
+    const r = await window.webvm.exec('/bin/sh', ['-c', 'echo out-$((1+1)); echo err >&2; id -u; pwd; exit 4'], { uid: 1000, gid: 1000, cwd: '/home/user' });
+    const dec = new TextDecoder();
+    const missing = await window.webvm.exec('/no/such/program').then(() => 'resolved', (e) => e.message);
+    return { status: r.status, stdout: dec.decode(r.stdout), stderr: dec.decode(r.stderr), missing };
+  });
+  assert.deepEqual(ex, { status: 4, stdout: 'out-2\n1000\n/home/user\n', stderr: 'err\n', missing: 'cannot start /no/such/program: no such file or directory (errno 2)' });
   await page.keyboard.press('Control+C');
   r = await page.evaluate(() => window.webvm.run('wc -c < /tmp/blob.bin').then((r) => new TextDecoder().decode(r.output)));
   assert.match(r, /^3145728\r?$/m);

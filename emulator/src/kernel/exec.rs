@@ -373,9 +373,6 @@ pub fn spawn_init(
     envp: Vec<Vec<u8>>,
     identity: &super::InitIdentity,
 ) -> KResult<Tid> {
-    let path = argv.first().cloned().ok_or(Errno::ENOENT)?;
-    let tid = k.alloc_tid();
-    let root = k.vfs.root();
     let mut files = FdTable::default();
     // The standard streams are opened on /dev/console, so `fstat` and `ttyname` agree.
     let console = k.vfs.lookup_in_mount("/dev", b"console");
@@ -399,6 +396,25 @@ pub fn spawn_init(
             },
         );
     }
+    let mut task = start_process(k, argv, envp, identity, files)?;
+    k.attach_console(&mut task);
+    let tid = task.tid;
+    k.tasks.insert(tid, task);
+    Ok(tid)
+}
+
+/// A new process (a session and process group of its own, parent 0) running `argv[0]`
+/// with the descriptors `files`, ready to run but not yet in the task table.
+pub fn start_process(
+    k: &mut Kernel,
+    argv: Vec<Vec<u8>>,
+    envp: Vec<Vec<u8>>,
+    identity: &super::InitIdentity,
+    files: FdTable,
+) -> KResult<Task> {
+    let path = argv.first().cloned().ok_or(Errno::ENOENT)?;
+    let tid = k.alloc_tid();
+    let root = k.vfs.root();
     let start_ns = k.uptime_ns();
     let process = Process {
         pid: tid,
@@ -462,9 +478,7 @@ pub fn spawn_init(
     }
     let image = build_image(k, &task, &path, argv, envp)?;
     commit_exec(k, &mut task, image);
-    k.attach_console(&mut task);
-    k.tasks.insert(tid, task);
-    Ok(tid)
+    Ok(task)
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ pub mod exec;
 pub mod file;
 pub mod fs;
 pub mod host_files;
+pub mod host_process;
 pub mod memory;
 pub mod pipe;
 pub mod platform;
@@ -146,6 +147,8 @@ pub struct Kernel {
     /// The second last given to the filesystems for timestamps.
     fs_time: i64,
     pub(crate) fifos: BTreeMap<vfs::Loc, std::rc::Weak<std::cell::RefCell<pipe::Pipe>>>,
+    /// Processes the frontend started beside init, by pid.
+    pub(crate) host_processes: BTreeMap<Tid, host_process::HostProcess>,
 }
 
 impl Kernel {
@@ -172,6 +175,7 @@ impl Kernel {
             boot_ns,
             cursor: 0,
             fifos: BTreeMap::new(),
+            host_processes: BTreeMap::new(),
             fs_time: 0,
             tty_console: None,
             ptys: BTreeMap::new(),
