@@ -51,19 +51,64 @@ impl Mm {
     }
 }
 
+/// Entries of each software TLB (direct-mapped by the low bits of the page number).
+const TLB_ENTRIES: usize = 128;
+
+const NO_PAGE: u32 = u32::MAX;
+
+/// Recently translated pages and their frames, for one kind of access.
+struct Tlb {
+    pages: [u32; TLB_ENTRIES],
+    frames: [FrameId; TLB_ENTRIES],
+}
+
+impl Tlb {
+    fn new() -> Tlb {
+        Tlb {
+            pages: [NO_PAGE; TLB_ENTRIES],
+            frames: [FrameId(0); TLB_ENTRIES],
+        }
+    }
+
+    #[inline]
+    fn get(&self, page: u32) -> Option<FrameId> {
+        let i = page as usize % TLB_ENTRIES;
+        (self.pages[i] == page).then(|| self.frames[i])
+    }
+
+    #[inline]
+    fn set(&mut self, page: u32, frame: FrameId) {
+        let i = page as usize % TLB_ENTRIES;
+        self.pages[i] = page;
+        self.frames[i] = frame;
+    }
+
+    /// Points an entry for `page`, if there is one, at `frame`.
+    #[inline]
+    fn update(&mut self, page: u32, frame: FrameId) {
+        let i = page as usize % TLB_ENTRIES;
+        if self.pages[i] == page {
+            self.frames[i] = frame;
+        }
+    }
+
+    fn clear(&mut self) {
+        self.pages = [NO_PAGE; TLB_ENTRIES];
+    }
+}
+
 /// An [`Mm`] together with the frames: what the CPU runs against.
 ///
-/// It keeps the last page translated for reading and for writing (a one-entry TLB each).
-/// Mappings cannot change while it lives except through its own translations, and a
-/// write translation (which may break copy-on-write) drops the read entry.
+/// It keeps recently translated pages for reading and for writing (a small software TLB
+/// each). Mappings cannot change while it lives except through its own translations; a
+/// write translation (which may break copy-on-write and give the page a new frame)
+/// updates the read entry of that page.
 pub struct UserMem<'a> {
     pub mm: &'a mut Mm,
     pub frames: &'a mut Frames,
-    read_tlb: (u32, FrameId),
-    write_tlb: (u32, FrameId),
+    read_tlb: Tlb,
+    write_tlb: Tlb,
 }
-
-const NO_PAGE: u32 = u32::MAX;
 
 fn cpu_fault(f: AccessFault) -> MemFault {
     MemFault {
@@ -81,48 +126,46 @@ impl<'a> UserMem<'a> {
         UserMem {
             mm,
             frames,
-            read_tlb: (NO_PAGE, FrameId(0)),
-            write_tlb: (NO_PAGE, FrameId(0)),
+            read_tlb: Tlb::new(),
+            write_tlb: Tlb::new(),
         }
     }
 
     #[inline]
     fn read_frame(&mut self, addr: u32) -> Result<FrameId, MemFault> {
         let page = addr / PAGE_SIZE;
-        if self.read_tlb.0 == page {
-            return Ok(self.read_tlb.1);
+        if let Some(frame) = self.read_tlb.get(page) {
+            return Ok(frame);
         }
         let frame = self
             .mm
             .space
             .translate(self.frames, addr, Access::Read)
             .map_err(cpu_fault)?;
-        self.read_tlb = (page, frame);
+        self.read_tlb.set(page, frame);
         Ok(frame)
     }
 
     #[inline]
     fn write_frame(&mut self, addr: u32) -> Result<FrameId, MemFault> {
         let page = addr / PAGE_SIZE;
-        if self.write_tlb.0 == page {
-            return Ok(self.write_tlb.1);
+        if let Some(frame) = self.write_tlb.get(page) {
+            return Ok(frame);
         }
         let frame = self
             .mm
             .space
             .translate(self.frames, addr, Access::Write)
             .map_err(cpu_fault)?;
-        self.write_tlb = (page, frame);
-        if self.read_tlb.0 == page {
-            self.read_tlb.1 = frame;
-        }
+        self.write_tlb.set(page, frame);
+        self.read_tlb.update(page, frame);
         Ok(frame)
     }
 
     /// Forgets the cached translations (after memory changed behind this view).
     fn forget(&mut self) {
-        self.read_tlb.0 = NO_PAGE;
-        self.write_tlb.0 = NO_PAGE;
+        self.read_tlb.clear();
+        self.write_tlb.clear();
     }
 
     #[inline]
@@ -148,8 +191,17 @@ impl<'a> UserMem<'a> {
             let frame = self.write_frame(addr)?;
             self.frames.bytes_mut(frame)[off..off + data.len()].copy_from_slice(data);
             self.mm.note_write(addr / PAGE_SIZE);
+        } else if let Some(second) = addr.checked_add(data.len() as u32 - 1) {
+            // Across two pages, all or nothing: both are made writable first.
+            let second_frame = self.write_frame(second)?;
+            let first_frame = self.write_frame(addr)?;
+            let head = PAGE_SIZE as usize - off;
+            self.frames.bytes_mut(first_frame)[off..].copy_from_slice(&data[..head]);
+            self.frames.bytes_mut(second_frame)[..data.len() - head].copy_from_slice(&data[head..]);
+            self.mm.note_write(addr / PAGE_SIZE);
+            self.mm.note_write(second / PAGE_SIZE);
         } else {
-            // All or nothing: make sure the second page is writable first.
+            // Wrapping past 4 GiB: the generic path reports the fault.
             let second = addr.wrapping_add(data.len() as u32 - 1);
             self.mm
                 .space
@@ -289,15 +341,11 @@ impl GuestMemory for UserMem<'_> {
         if len == 0 {
             return Ok(());
         }
-        self.forget();
         let last = addr.0.wrapping_add(len - 1);
         let mut page = addr.0 & !(PAGE_SIZE - 1);
         loop {
             let at = page.max(addr.0);
-            self.mm
-                .space
-                .translate(self.frames, at, Access::Write)
-                .map_err(cpu_fault)?;
+            self.write_frame(at)?;
             if page >= (last & !(PAGE_SIZE - 1)) {
                 return Ok(());
             }
