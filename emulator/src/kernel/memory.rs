@@ -185,11 +185,11 @@ impl<'a> UserMem<'a> {
     }
 
     #[inline]
-    fn write_n(&mut self, addr: u32, data: &[u8]) -> Result<(), MemFault> {
+    fn write_n<const N: usize>(&mut self, addr: u32, data: &[u8; N]) -> Result<(), MemFault> {
         let off = (addr % PAGE_SIZE) as usize;
         if off + data.len() <= PAGE_SIZE as usize {
             let frame = self.write_frame(addr)?;
-            self.frames.bytes_mut(frame)[off..off + data.len()].copy_from_slice(data);
+            self.frames.bytes_mut(frame)[off..off + N].copy_from_slice(data);
             self.mm.note_write(addr / PAGE_SIZE);
         } else if let Some(second) = addr.checked_add(data.len() as u32 - 1) {
             // Across two pages, all or nothing: both are made writable first.
@@ -210,7 +210,7 @@ impl<'a> UserMem<'a> {
             self.forget();
             self.mm
                 .space
-                .write_bytes(self.frames, addr, data)
+                .write_bytes(self.frames, addr, &data[..])
                 .map_err(cpu_fault)?;
             self.mm.note_write(addr / PAGE_SIZE);
             self.mm.note_write(second / PAGE_SIZE);
