@@ -40,6 +40,17 @@ impl Mm {
         self.code_epoch += 1;
     }
 
+    /// Drops the code marks of `[addr, addr + len)` after its mappings changed
+    /// (`munmap`, `mremap`, `MAP_FIXED`), so code decoded there is decoded again.
+    pub fn forget_code(&mut self, addr: u32, len: u32) {
+        let first = addr / PAGE_SIZE;
+        let last = (u64::from(addr) + u64::from(len)).div_ceil(u64::from(PAGE_SIZE));
+        let last = last.min(1 << 20) as u32;
+        for page in first..last {
+            self.note_write(page);
+        }
+    }
+
     #[inline]
     fn note_write(&mut self, page: u32) {
         let (word, bit) = ((page >> 6) as usize, page & 63);

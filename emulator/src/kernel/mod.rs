@@ -19,6 +19,8 @@ pub mod exec;
 pub mod file;
 pub mod fs;
 pub mod memory;
+pub mod pagecache;
+pub mod perm;
 pub mod pipe;
 pub mod platform;
 pub mod ptmx;
@@ -291,8 +293,10 @@ impl Kernel {
             .filter(|s| s.starts_with(b"/"))
     }
 
-    /// Flushes every filesystem to its device (at shutdown).
+    /// Flushes every filesystem to its device (at shutdown), pages of shared mappings
+    /// still in use included.
     pub fn sync(&mut self) -> KResult<()> {
+        self.write_back_cached(None)?;
         self.vfs.sync_all()
     }
 }
