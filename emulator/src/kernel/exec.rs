@@ -5,11 +5,11 @@
 use super::errno::{Errno, KResult};
 use super::file::{FdEntry, FdTable, FileKind, OpenFile, O_RDONLY, O_WRONLY};
 use super::memory::{Mm, UserMem};
+use super::perm::{may_access, MAY_EXEC, S_ISGID, S_ISUID};
 use super::sigframe;
 use super::signal::{SigAction, SigSet, NSIG, SIG_IGN};
 use super::task::{FsContext, Process, Task, TaskState, Tid};
 use super::vfs::namei::Walk;
-use super::perm::{may_access, MAY_EXEC, S_ISGID, S_ISUID};
 use super::vfs::{FsRef, Loc, ProcCtx, Stat, S_IFREG};
 use super::Kernel;
 use crate::cpu::state::{Segment, SegmentRegister, ESP};
@@ -201,14 +201,13 @@ pub fn build_image(
     let interp = match &elf.interpreter {
         Some(ipath) => {
             let ctx = proc_ctx(k, ctx_current);
-            let (ifile, ihead, ist) =
-                open_exec(k, &ctx, walk, ipath.as_bytes()).map_err(|e| {
-                    if e == Errno::EACCES {
-                        Errno::ELIBBAD
-                    } else {
-                        e
-                    }
-                })?;
+            let (ifile, ihead, ist) = open_exec(k, &ctx, walk, ipath.as_bytes()).map_err(|e| {
+                if e == Errno::EACCES {
+                    Errno::ELIBBAD
+                } else {
+                    e
+                }
+            })?;
             let ielf = ElfFile::parse(&ihead, ist.size).map_err(|_| Errno::ELIBBAD)?;
             Some(ElfSource {
                 file: ifile,

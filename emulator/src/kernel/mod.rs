@@ -157,6 +157,21 @@ impl Kernel {
         options: Options,
     ) -> KResult<Kernel> {
         let ext2 = crate::fs::ext2::Ext2Fs::open(root)?;
+        let root: vfs::FsRef =
+            std::rc::Rc::new(std::cell::RefCell::new(fs::ext2::Ext2Mount { fs: ext2 }));
+        Kernel::with_root_fs(root, "ext2", "/dev/root", platform, options)
+    }
+
+    /// A machine whose `/` is `root`, any [`vfs::FileSystem`] (the frontend's host
+    /// directory for `--root DIR`), with the standard mounts over it; `fstype` and
+    /// `source` are what `/proc/mounts` shows for it.
+    pub fn with_root_fs(
+        root: vfs::FsRef,
+        fstype: &'static str,
+        source: &str,
+        platform: Platform,
+        options: Options,
+    ) -> KResult<Kernel> {
         let boot_ns = platform.clock.monotonic_ns();
         let mut kernel = Kernel {
             tasks: BTreeMap::new(),
@@ -177,7 +192,7 @@ impl Kernel {
             ptys: BTreeMap::new(),
             pty_reads: BTreeMap::new(),
         };
-        fs::mount_standard(&mut kernel.vfs, ext2)?;
+        fs::mount_standard_on(&mut kernel.vfs, root, fstype, source)?;
         // Like `docker run -t`: a terminal only when both input and output are one, so
         // output redirected to a file gets no `\r\n`.
         if kernel.platform.console.is_terminal(0) && kernel.platform.console.is_terminal(1) {

@@ -26,12 +26,7 @@ const PAGE: u64 = PAGE_SIZE as u64;
 
 /// Writes `page` (the frame of the file page at `offset`) back to inode `ino` of `fs`:
 /// only the part before the end of file, and only if it differs from what is stored.
-pub fn write_back_page(
-    fs: &mut dyn FileSystem,
-    ino: u64,
-    offset: u64,
-    page: &[u8],
-) -> KResult<()> {
+pub fn write_back_page(fs: &mut dyn FileSystem, ino: u64, offset: u64, page: &[u8]) -> KResult<()> {
     let size = fs.stat(ino)?.size;
     if offset >= size {
         return Ok(());
@@ -79,8 +74,9 @@ impl Kernel {
         {
             let (from, to) = ((page * PAGE).max(offset), ((page + 1) * PAGE).min(end));
             let bytes = self.frames.bytes(frame);
-            buf[(from - offset) as usize..(to - offset) as usize]
-                .copy_from_slice(&bytes[(from - page * PAGE) as usize..(to - page * PAGE) as usize]);
+            buf[(from - offset) as usize..(to - offset) as usize].copy_from_slice(
+                &bytes[(from - page * PAGE) as usize..(to - page * PAGE) as usize],
+            );
         }
     }
 

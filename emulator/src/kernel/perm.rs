@@ -133,13 +133,18 @@ pub fn chmod_bits(cred: &Cred, st: &Stat, mode: u32) -> KResult<u32> {
 /// `chown`: root may set anything; the owner may only "change" the user to itself and
 /// the group to one of its groups. `u32::MAX` leaves an id. Returns the new owner and,
 /// for non-directories, the mode with the set-id bits Linux clears on every chown.
-pub fn chown_check(cred: &Cred, st: &Stat, uid: u32, gid: u32) -> KResult<((u32, u32), Option<u32>)> {
+pub fn chown_check(
+    cred: &Cred,
+    st: &Stat,
+    uid: u32,
+    gid: u32,
+) -> KResult<((u32, u32), Option<u32>)> {
     let new_uid = if uid == u32::MAX { st.uid } else { uid };
     let new_gid = if gid == u32::MAX { st.gid } else { gid };
     if !cred.privileged() {
         let uid_ok = uid == u32::MAX || (uid == st.uid && cred.uid == st.uid);
-        let gid_ok = gid == u32::MAX
-            || (cred.uid == st.uid && (gid == st.gid || cred.in_group(gid)));
+        let gid_ok =
+            gid == u32::MAX || (cred.uid == st.uid && (gid == st.gid || cred.in_group(gid)));
         if !uid_ok || !gid_ok {
             return Err(Errno::EPERM);
         }
@@ -162,7 +167,11 @@ pub fn new_inode_owner(cred: &Cred, dir: &Stat, mode: u32) -> ((u32, u32), u32) 
     if dir.mode & S_ISGID != 0 {
         if mode & S_IFMT == S_IFDIR {
             mode |= S_ISGID;
-        } else if mode & S_ISGID != 0 && mode & 0o010 != 0 && !cred.in_group(dir.gid) && !cred.privileged() {
+        } else if mode & S_ISGID != 0
+            && mode & 0o010 != 0
+            && !cred.in_group(dir.gid)
+            && !cred.privileged()
+        {
             mode &= !S_ISGID;
         }
         return ((cred.uid, dir.gid), mode);
@@ -198,8 +207,14 @@ mod tests {
         let u = user(1000, 1000, &[24]);
         assert!(may_access(&u, &file(0o644, 1000, 1000), MAY_READ | MAY_WRITE).is_ok());
         assert!(may_access(&u, &file(0o644, 0, 0), MAY_WRITE).is_err());
-        assert!(may_access(&u, &file(0o064, 0, 24), MAY_WRITE).is_ok(), "supplementary group");
-        assert!(may_access(&u, &file(0o077, 1000, 0), MAY_READ).is_err(), "owner class wins");
+        assert!(
+            may_access(&u, &file(0o064, 0, 24), MAY_WRITE).is_ok(),
+            "supplementary group"
+        );
+        assert!(
+            may_access(&u, &file(0o077, 1000, 0), MAY_READ).is_err(),
+            "owner class wins"
+        );
         let root = Cred::root();
         assert!(may_access(&root, &file(0o000, 5, 5), MAY_READ | MAY_WRITE).is_ok());
         assert!(may_access(&root, &file(0o644, 5, 5), MAY_EXEC).is_err());
@@ -220,7 +235,10 @@ mod tests {
         };
         assert_eq!(may_delete(&u, &tmp, &file(0o644, 0, 0)), Err(Errno::EPERM));
         assert!(may_delete(&u, &tmp, &file(0o644, 1000, 0)).is_ok());
-        assert_eq!(chown_check(&u, &file(0o644, 1000, 1000), 0, u32::MAX), Err(Errno::EPERM));
+        assert_eq!(
+            chown_check(&u, &file(0o644, 1000, 1000), 0, u32::MAX),
+            Err(Errno::EPERM)
+        );
         assert!(chown_check(&u, &file(0o644, 1000, 1000), 1000, 1000).is_ok());
         let (_, mode) = chown_check(&Cred::root(), &file(0o6755, 1, 1), 2, 2).unwrap();
         assert_eq!(mode, Some(0o755));

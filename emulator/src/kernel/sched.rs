@@ -386,11 +386,11 @@ impl Kernel {
                     crate::cpu::Access::Write => crate::mm::Access::Write,
                     crate::cpu::Access::Execute => crate::mm::Access::Execute,
                 };
-                let again = task
-                    .mm
-                    .borrow_mut()
-                    .space
-                    .translate(&mut self.frames, f.addr.0, access);
+                let again =
+                    task.mm
+                        .borrow_mut()
+                        .space
+                        .translate(&mut self.frames, f.addr.0, access);
                 match again.map_err(|e| e.reason) {
                     Err(FaultReason::BeyondEndOfFile | FaultReason::NoMemoryOrIo) => {
                         PageFaultCause::BusError

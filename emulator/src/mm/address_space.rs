@@ -355,7 +355,10 @@ impl AddressSpace {
         let grow = new_len - old_len;
         if vma_end == old_end && old_end + grow <= TASK_SIZE && !self.overlaps(old_end as u32, grow)
         {
-            let start = self.find_vma(addr).map(|v| v.start).ok_or(MmError::BadAddress)?;
+            let start = self
+                .find_vma(addr)
+                .map(|v| v.start)
+                .ok_or(MmError::BadAddress)?;
             if let Some(vma) = self.vmas.get_mut(&start) {
                 vma.end = old_end + grow;
             }

@@ -119,11 +119,7 @@ impl Frames {
     }
 
     /// The cached pages of `file` with index in `pages`, in order.
-    pub fn file_pages(
-        &self,
-        file: FileId,
-        pages: std::ops::Range<u64>,
-    ) -> Vec<(u64, FrameId)> {
+    pub fn file_pages(&self, file: FileId, pages: std::ops::Range<u64>) -> Vec<(u64, FrameId)> {
         if pages.start >= pages.end {
             return Vec::new();
         }

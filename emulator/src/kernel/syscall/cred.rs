@@ -314,9 +314,7 @@ pub fn capget(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
 pub fn capset(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     let words = cap_header(k, t, c.arg(0))?;
     let data = mem(k, t, |m| m.read_vec(c.arg(1), 12 * words))?;
-    let asks = data
-        .chunks(12)
-        .any(|set| set[..8].iter().any(|&b| b != 0));
+    let asks = data.chunks(12).any(|set| set[..8].iter().any(|&b| b != 0));
     let may_hold = {
         let p = t.process.borrow();
         p.uid == 0 || p.euid == 0 || p.suid == 0 || p.caps_kept

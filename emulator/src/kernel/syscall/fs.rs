@@ -1117,7 +1117,12 @@ pub fn truncate(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
 
 pub fn truncate64(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     let path = path_arg(k, t, c.arg(0))?;
-    truncate_path(k, t, &path, u64::from(c.arg(1)) | (u64::from(c.arg(2)) << 32))
+    truncate_path(
+        k,
+        t,
+        &path,
+        u64::from(c.arg(1)) | (u64::from(c.arg(2)) << 32),
+    )
 }
 
 fn ftruncate_to(k: &mut Kernel, t: &Task, fd: u32, len: u64) -> SysResult {
