@@ -16,6 +16,8 @@ pub struct Mm {
     code_pages: Vec<u64>,
     code_epoch: u64,
     written_code_pages: Vec<u32>,
+    /// The local descriptor table (`modify_ldt`), as 8-byte descriptors.
+    pub ldt: Vec<[u8; 8]>,
 }
 
 impl Mm {
@@ -25,6 +27,7 @@ impl Mm {
             code_pages: vec![0; (1 << 20) / 64],
             code_epoch: 0,
             written_code_pages: Vec::new(),
+            ldt: Vec::new(),
         }
     }
 

@@ -12,6 +12,7 @@ pub mod cred;
 pub mod fs;
 pub mod futex;
 pub mod io;
+pub mod ldt;
 pub mod mm;
 pub mod names;
 pub mod process;
@@ -131,6 +132,7 @@ fn handler(n: u32) -> Option<Handler> {
         nr::GETGROUPS | nr::GETGROUPS32 => cred::getgroups,
         nr::SETGROUPS | nr::SETGROUPS32 => cred::setgroups,
         nr::CAPGET => cred::capget,
+        nr::MODIFY_LDT => ldt::modify_ldt,
         nr::CAPSET => cred::capset,
         nr::ALARM => t::alarm,
         nr::SETITIMER => t::setitimer,

@@ -114,7 +114,9 @@ fn do_clone(
         t.mm.clone()
     } else {
         let child_space = t.mm.borrow_mut().space.fork(&mut k.frames);
-        Rc::new(RefCell::new(Mm::new(child_space)))
+        let mut child_mm = Mm::new(child_space);
+        child_mm.ldt = t.mm.borrow().ldt.clone();
+        Rc::new(RefCell::new(child_mm))
     };
     let files = if flags & CLONE_FILES != 0 {
         t.files.clone()
