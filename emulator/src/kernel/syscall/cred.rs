@@ -185,8 +185,8 @@ pub fn setresuid(_k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
 pub fn getresuid(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     let user = is_user_call(c.nr);
     let v = ids(&t.process.borrow(), user);
-    for i in 0..3 {
-        let id = id_ret(c, v[i]);
+    for (i, &raw) in v.iter().take(3).enumerate() {
+        let id = id_ret(c, raw);
         if narrow(c.nr) {
             mem(k, t, |m| m.write(c.arg(i), &(id as u16).to_le_bytes()))?;
         } else {

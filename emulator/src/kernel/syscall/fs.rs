@@ -193,6 +193,7 @@ pub fn do_open(
                 Some(fs) => {
                     if flags & O_TRUNC != 0 && writable && st.file_type() == S_IFREG {
                         fs.borrow_mut().truncate(loc.ino, 0)?;
+                        k.truncate_file_pages(t, loc, st.size, 0);
                     }
                     FileKind::Inode { fs, loc }
                 }

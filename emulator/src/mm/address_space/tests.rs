@@ -321,21 +321,35 @@ fn shared_file_pages_are_cached_and_written_back_when_the_last_mapping_goes() {
     assert_eq!(read_u32(&mut b, &mut frames, pb + 4096), Ok(0xdeadbeef));
     assert!(frames.has_file_pages((0x801, 99)));
     a.msync(&mut frames, pa, 8192).unwrap();
-    assert_eq!(&file.data.borrow()[4096..4100], &0xdeadbeefu32.to_le_bytes());
+    assert_eq!(
+        &file.data.borrow()[4096..4100],
+        &0xdeadbeefu32.to_le_bytes()
+    );
     write_u32(&mut b, &mut frames, pb, 7).unwrap();
     a.munmap(&mut frames, pa, 8192).unwrap();
-    assert_eq!(file.data.borrow()[0], 0, "b still maps the page: no write-back yet");
+    assert_eq!(
+        file.data.borrow()[0],
+        0,
+        "b still maps the page: no write-back yet"
+    );
     b.munmap(&mut frames, pb, 8192).unwrap();
     assert_eq!(file.data.borrow()[0], 7, "the last unmap wrote it back");
     assert!(!frames.has_file_pages((0x801, 99)), "and emptied the cache");
-    assert_eq!(file.data.borrow().len(), 5000, "nothing past the end of file");
+    assert_eq!(
+        file.data.borrow().len(),
+        5000,
+        "nothing past the end of file"
+    );
 }
 
 #[test]
 fn mremap_grows_in_place_moves_and_keeps_pages() {
     let (mut space, mut frames) = setup();
     let a = space
-        .mmap(&mut frames, MapRequest::anonymous(4 * 4096, Prot::READ_WRITE))
+        .mmap(
+            &mut frames,
+            MapRequest::anonymous(4 * 4096, Prot::READ_WRITE),
+        )
         .unwrap();
     space.munmap(&mut frames, a + 2 * 4096, 2 * 4096).unwrap();
     write_u32(&mut space, &mut frames, a, 42).unwrap();
