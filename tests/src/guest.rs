@@ -88,6 +88,7 @@ pub fn run_with_stdin<D: BlockDevice + 'static>(
         entropy: Box::new(SeededEntropy(0x9e37_79b9_7f4a_7c15)),
     };
     let mut kernel = Kernel::new(root, platform, Options::default()).expect("boot");
+    let shown = format!("{argv:?}");
     let argv = argv.iter().map(|s| s.as_bytes().to_vec()).collect();
     let envp = env
         .iter()
@@ -98,7 +99,7 @@ pub fn run_with_stdin<D: BlockDevice + 'static>(
     let status = loop {
         assert!(
             started.elapsed().as_secs() < 60,
-            "the command did not finish within 60 s"
+            "the command {shown} did not finish within 60 s"
         );
         match kernel.run(10_000_000) {
             Exit::BudgetUsed => {}
