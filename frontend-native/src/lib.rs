@@ -2,4 +2,5 @@
 //! emulator defines (file-backed block devices and overlay logs), shared by the `webvm`
 //! command and its tests.
 
+pub mod hostfs;
 pub mod storage;

@@ -10,11 +10,14 @@ use emulator::block::overlay::MemoryLogStore;
 use emulator::block::overlay::OverlayDevice;
 use emulator::kernel::platform::{Clock, Console, ConsoleRead, Entropy, Platform, Stream};
 use emulator::kernel::{Exit, InitIdentity, Kernel, Options};
+use frontend_native::hostfs::HostDirFs;
 use frontend_native::storage::BaseImage;
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::rc::Rc;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -32,6 +35,11 @@ pub struct RunArgs {
     /// Keep the guest's changes in memory only (discarded at exit).
     #[arg(long)]
     ephemeral: bool,
+    /// Use this host directory as the guest's root filesystem instead of an image (like
+    /// `qemu-i386 -L`): the guest is confined to it (no path, `..` or symbolic link
+    /// leads out), its writes go to it, owners and modes are the host's.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["image", "ephemeral"])]
+    root: Option<PathBuf>,
     /// Run as this account of the guest's /etc/passwd, in its home directory (default:
     /// root in /).
     #[arg(long, value_name = "NAME")]
@@ -218,6 +226,17 @@ fn image_path(args: &RunArgs) -> PathBuf {
 }
 
 fn boot(args: &RunArgs, platform: Platform, options: Options) -> Result<Kernel, String> {
+    if let Some(dir) = &args.root {
+        let shown = |e: &dyn std::fmt::Display| format!("{}: {e}", dir.display());
+        if !dir.is_dir() {
+            return Err(shown(&"not a directory"));
+        }
+        let fs = HostDirFs::new(dir).map_err(|e| shown(&e))?;
+        let root: emulator::kernel::vfs::FsRef = Rc::new(RefCell::new(fs));
+        let source = dir.display().to_string();
+        return Kernel::with_root_fs(root, "hostdir", &source, platform, options)
+            .map_err(|e| shown(&format!("errno {}", e.0)));
+    }
     let path = image_path(args);
     let shown = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
     if args.ephemeral {

@@ -65,7 +65,7 @@ impl Console for Capture {
 }
 
 /// Boots `root` and runs `argv` with environment `env` and an empty stdin; flushes the
-/// filesystem at the end. Panics if the command runs longer than 60 s.
+/// filesystem at the end. Panics if the command runs longer than 120 s.
 pub fn run<D: BlockDevice + 'static>(root: D, argv: &[&str], env: &[(&str, &str)]) -> Output {
     run_with_stdin(root, argv, env, &[])
 }
@@ -88,6 +88,8 @@ pub struct Session {
     pub kernel: Kernel,
     captured: Rc<RefCell<(Vec<u8>, Vec<u8>)>>,
     started: Instant,
+    /// The command, for messages.
+    shown: String,
 }
 
 impl Session {
@@ -109,6 +111,7 @@ impl Session {
             entropy: Box::new(SeededEntropy(0x9e37_79b9_7f4a_7c15)),
         };
         let mut kernel = Kernel::new(root, platform, Options::default()).expect("boot");
+        let shown = format!("{argv:?}");
         let argv = argv.iter().map(|s| s.as_bytes().to_vec()).collect();
         let envp = env
             .iter()
@@ -119,15 +122,17 @@ impl Session {
             kernel,
             captured,
             started: Instant::now(),
+            shown,
         }
     }
 
     /// Runs one slice; the command's raw wait status once it has ended. Panics after
-    /// 60 s in all, or when the command waits for input that never comes.
+    /// 120 s in all, or when the command waits for input that never comes.
     pub fn step(&mut self) -> Option<u32> {
         assert!(
-            self.started.elapsed().as_secs() < 60,
-            "the command did not finish within 60 s"
+            self.started.elapsed().as_secs() < 120,
+            "the command {} did not finish within 120 s",
+            self.shown
         );
         match self.kernel.run(10_000_000) {
             Exit::BudgetUsed => None,
@@ -136,7 +141,10 @@ impl Session {
                 std::thread::sleep(std::time::Duration::from_millis(1));
                 None
             }
-            Exit::Idle { until: None } => panic!("the command waits for input that never comes"),
+            Exit::Idle { until: None } => panic!(
+                "the command {} waits for input that never comes",
+                self.shown
+            ),
         }
     }
 

@@ -5,11 +5,12 @@
 use super::errno::{Errno, KResult};
 use super::file::{FdEntry, FdTable, FileKind, OpenFile, O_RDONLY, O_WRONLY};
 use super::memory::{Mm, UserMem};
+use super::perm::{may_access, MAY_EXEC, S_ISGID, S_ISUID};
 use super::sigframe;
 use super::signal::{SigAction, SigSet, NSIG, SIG_IGN};
 use super::task::{FsContext, Process, Task, TaskState, Tid};
 use super::vfs::namei::Walk;
-use super::vfs::{FsRef, Loc, ProcCtx, S_IFREG};
+use super::vfs::{FsRef, Loc, ProcCtx, Stat, S_IFREG};
 use super::Kernel;
 use crate::cpu::state::{Segment, SegmentRegister, ESP};
 use crate::cpu::{Cpu, SyscallGate};
@@ -30,9 +31,11 @@ pub struct VfsFile {
 }
 
 impl VfsFile {
-    pub fn new(fs: FsRef, loc: Loc, dev: u64, path: Vec<u8>) -> VfsFile {
+    /// A mapping's handle on the inode at `loc`, which it keeps alive (a mapped file may
+    /// be unlinked and closed and still be used, and written back).
+    pub fn new(fs: FsRef, loc: Loc, dev: u64, path: Vec<u8>) -> Rc<VfsFile> {
         fs.borrow_mut().hold(loc.ino);
-        VfsFile { fs, loc, dev, path }
+        Rc::new(VfsFile { fs, loc, dev, path })
     }
 }
 
@@ -76,6 +79,10 @@ impl MappedFile for VfsFile {
         }
         Ok(())
     }
+    fn write_page(&self, offset: u64, page: &[u8]) -> Result<(), i32> {
+        let mut fs = self.fs.try_borrow_mut().map_err(|_| Errno::EIO.0)?;
+        super::pagecache::write_back_page(&mut *fs, self.loc.ino, offset, page).map_err(|e| e.0)
+    }
 }
 
 /// Resolves and opens an executable: its mapped-file handle and first bytes.
@@ -84,25 +91,23 @@ fn open_exec(
     ctx: &ProcCtx,
     walk: Walk,
     path: &[u8],
-) -> KResult<(Rc<VfsFile>, Vec<u8>, u64)> {
+) -> KResult<(Rc<VfsFile>, Vec<u8>, Stat)> {
     let loc = k.vfs.resolve(ctx, walk, path, true)?;
     let st = k.vfs.stat(ctx, loc)?;
     if st.file_type() != S_IFREG {
         return Err(Errno::EACCES);
     }
-    if st.mode & 0o111 == 0 {
-        return Err(Errno::EACCES);
-    }
+    may_access(&ctx.cred, &st, MAY_EXEC)?;
     let fs = k.vfs.disk(loc.mount).ok_or(Errno::EACCES)?;
     let full = k
         .vfs
         .canonical_path(ctx, walk, path)
         .unwrap_or_else(|_| path.to_vec());
-    let file = Rc::new(VfsFile::new(fs, loc, k.vfs.mounts[loc.mount].dev, full));
+    let file = VfsFile::new(fs, loc, k.vfs.mounts[loc.mount].dev, full);
     let mut head = vec![0u8; 4096.min(st.size as usize)];
     let n = file.fs.borrow_mut().read(loc.ino, 0, &mut head)?;
     head.truncate(n);
-    Ok((file, head, st.size))
+    Ok((file, head, st))
 }
 
 /// The parsed `#!` line: interpreter and optional single argument.
@@ -148,6 +153,9 @@ pub struct Image {
     pub argv: Vec<Vec<u8>>,
     /// The name the process goes by: the last component of the path given to `execve`.
     pub comm: Vec<u8>,
+    /// Effective user and group ids after the exec (set-user-ID and set-group-ID bits).
+    pub euid: u32,
+    pub egid: u32,
 }
 
 /// Builds the image for `path` with `argv` and `envp`, following `#!` up to 4 deep.
@@ -171,11 +179,11 @@ pub fn build_image(
         let base = execfn.rsplit(|&b| b == b'/').next().unwrap_or(&execfn);
         base[..base.len().min(15)].to_vec()
     };
-    let (file, head) = {
+    let (file, head, st) = {
         let mut depth = 0;
         loop {
             let ctx = proc_ctx(k, ctx_current);
-            let (file, head, _) = open_exec(k, &ctx, walk, &path)?;
+            let (file, head, st) = open_exec(k, &ctx, walk, &path)?;
             if let Some((interp, arg)) = parse_shebang(&head) {
                 depth += 1;
                 if depth > 4 {
@@ -189,7 +197,7 @@ pub fn build_image(
                 path = interp;
                 continue;
             }
-            break (file, head);
+            break (file, head, st);
         }
     };
     let size = file.size();
@@ -197,15 +205,14 @@ pub fn build_image(
     let interp = match &elf.interpreter {
         Some(ipath) => {
             let ctx = proc_ctx(k, ctx_current);
-            let (ifile, ihead, isize) =
-                open_exec(k, &ctx, walk, ipath.as_bytes()).map_err(|e| {
-                    if e == Errno::EACCES {
-                        Errno::ELIBBAD
-                    } else {
-                        e
-                    }
-                })?;
-            let ielf = ElfFile::parse(&ihead, isize).map_err(|_| Errno::ELIBBAD)?;
+            let (ifile, ihead, ist) = open_exec(k, &ctx, walk, ipath.as_bytes()).map_err(|e| {
+                if e == Errno::EACCES {
+                    Errno::ELIBBAD
+                } else {
+                    e
+                }
+            })?;
+            let ielf = ElfFile::parse(&ihead, ist.size).map_err(|_| Errno::ELIBBAD)?;
             Some(ElfSource {
                 file: ifile,
                 elf: ielf,
@@ -229,15 +236,26 @@ pub fn build_image(
     let mut random = [0u8; 16];
     k.platform.entropy.fill(&mut random);
     let process = ctx_current.process.borrow();
+    // Set-user-ID and set-group-ID programs (the group bit only with group execute).
+    let euid = if st.mode & S_ISUID != 0 {
+        st.uid
+    } else {
+        process.euid
+    };
+    let egid = if st.mode & S_ISGID != 0 && st.mode & 0o010 != 0 {
+        st.gid
+    } else {
+        process.egid
+    };
     let spec = StackSpec {
         argv: argv.clone(),
         envp,
         execfn,
         random,
         uid: process.uid,
-        euid: process.uid,
+        euid,
         gid: process.gid,
-        egid: process.gid,
+        egid,
         hwcap: 0,
         vdso_base,
     };
@@ -257,6 +275,8 @@ pub fn build_image(
         exe,
         argv,
         comm,
+        euid,
+        egid,
     })
 }
 
@@ -280,6 +300,7 @@ pub fn proc_ctx<'a>(k: &'a Kernel, current: &'a Task) -> ProcCtx<'a> {
         uptime_ns: k.uptime_ns(),
         frames_in_use: k.frames.in_use(),
         memory_bytes: k.options.memory_bytes,
+        cred: current.process.borrow().fs_cred(),
     }
 }
 
@@ -337,6 +358,10 @@ pub fn commit_exec(k: &mut Kernel, task: &mut Task, image: Image) {
     task.robust_list = 0;
     task.altstack = (0, 0, 2);
     let mut p = task.process.borrow_mut();
+    // The saved ids become the effective ones, as on every exec.
+    (p.euid, p.suid, p.fsuid) = (image.euid, image.euid, image.euid);
+    (p.egid, p.sgid, p.fsgid) = (image.egid, image.egid, image.egid);
+    (p.keep_caps, p.caps_kept, p.caps_raised) = (false, false, false);
     p.exe = image.exe;
     p.comm = image.comm;
     p.cmdline = image
@@ -424,6 +449,15 @@ pub fn start_process(
         uid: identity.uid,
         gid: identity.gid,
         groups: identity.groups.clone(),
+        euid: identity.uid,
+        suid: identity.uid,
+        fsuid: identity.uid,
+        egid: identity.gid,
+        sgid: identity.gid,
+        fsgid: identity.gid,
+        keep_caps: false,
+        caps_kept: false,
+        caps_raised: false,
         exe: path.clone(),
         comm: Vec::new(),
         cmdline: Vec::new(),

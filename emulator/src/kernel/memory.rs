@@ -16,6 +16,8 @@ pub struct Mm {
     code_pages: Vec<u64>,
     code_epoch: u64,
     written_code_pages: Vec<u32>,
+    /// The local descriptor table (`modify_ldt`), as 8-byte descriptors.
+    pub ldt: Vec<[u8; 8]>,
 }
 
 impl Mm {
@@ -25,6 +27,7 @@ impl Mm {
             code_pages: vec![0; (1 << 20) / 64],
             code_epoch: 0,
             written_code_pages: Vec::new(),
+            ldt: Vec::new(),
         }
     }
 
@@ -38,6 +41,17 @@ impl Mm {
         self.code_pages.iter_mut().for_each(|w| *w = 0);
         self.written_code_pages.clear();
         self.code_epoch += 1;
+    }
+
+    /// Drops the code marks of `[addr, addr + len)` after its mappings changed
+    /// (`munmap`, `mremap`, `MAP_FIXED`), so code decoded there is decoded again.
+    pub fn forget_code(&mut self, addr: u32, len: u32) {
+        let first = addr / PAGE_SIZE;
+        let last = (u64::from(addr) + u64::from(len)).div_ceil(u64::from(PAGE_SIZE));
+        let last = last.min(1 << 20) as u32;
+        for page in first..last {
+            self.note_write(page);
+        }
     }
 
     #[inline]

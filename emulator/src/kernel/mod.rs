@@ -21,6 +21,8 @@ pub mod fs;
 pub mod host_files;
 pub mod host_process;
 pub mod memory;
+pub mod pagecache;
+pub mod perm;
 pub mod pipe;
 pub mod platform;
 pub mod posix_timer;
@@ -160,6 +162,21 @@ impl Kernel {
         options: Options,
     ) -> KResult<Kernel> {
         let ext2 = crate::fs::ext2::Ext2Fs::open(root)?;
+        let root: vfs::FsRef =
+            std::rc::Rc::new(std::cell::RefCell::new(fs::ext2::Ext2Mount { fs: ext2 }));
+        Kernel::with_root_fs(root, "ext2", "/dev/root", platform, options)
+    }
+
+    /// A machine whose `/` is `root`, any [`vfs::FileSystem`] (the frontend's host
+    /// directory for `--root DIR`), with the standard mounts over it; `fstype` and
+    /// `source` are what `/proc/mounts` shows for it.
+    pub fn with_root_fs(
+        root: vfs::FsRef,
+        fstype: &'static str,
+        source: &str,
+        platform: Platform,
+        options: Options,
+    ) -> KResult<Kernel> {
         let boot_ns = platform.clock.monotonic_ns();
         let mut kernel = Kernel {
             tasks: BTreeMap::new(),
@@ -181,7 +198,7 @@ impl Kernel {
             ptys: BTreeMap::new(),
             pty_reads: BTreeMap::new(),
         };
-        fs::mount_standard(&mut kernel.vfs, ext2)?;
+        fs::mount_standard_on(&mut kernel.vfs, root, fstype, source)?;
         // Like `docker run -t`: a terminal only when both input and output are one, so
         // output redirected to a file gets no `\r\n`.
         if kernel.platform.console.is_terminal(0) && kernel.platform.console.is_terminal(1) {
@@ -297,8 +314,10 @@ impl Kernel {
             .filter(|s| s.starts_with(b"/"))
     }
 
-    /// Flushes every filesystem to its device (at shutdown).
+    /// Flushes every filesystem to its device (at shutdown), pages of shared mappings
+    /// still in use included.
     pub fn sync(&mut self) -> KResult<()> {
+        self.write_back_cached(None)?;
         self.vfs.sync_all()
     }
 }

@@ -39,7 +39,7 @@ fn tty_err(e: tty::TtyError) -> SysError {
 
 impl Kernel {
     /// `open("/dev/ptmx")`: a new pair and its `/dev/pts/N` node.
-    pub(crate) fn open_ptmx(&mut self) -> Result<PtyEnd, Errno> {
+    pub(crate) fn open_ptmx(&mut self, owner: u32) -> Result<PtyEnd, Errno> {
         self.ptys.retain(|_, p| p.strong_count() > 0);
         let index = (0..4096u32)
             .find(|i| !self.ptys.contains_key(i))
@@ -56,7 +56,7 @@ impl Kernel {
                     name.as_bytes(),
                     S_IFCHR | 0o620,
                     (PTS_MAJOR, index),
-                    (0, 5),
+                    (owner, 5),
                 );
             }
         }

@@ -18,6 +18,7 @@ use super::{Exit, Kernel, Zombie};
 use crate::cpu::state::{EAX, EBP};
 use crate::cpu::{Exit as CpuExit, FaultKind, SyscallGate};
 use crate::loader::vdso::SYSENTER_RETURN;
+use crate::mm::FaultReason;
 
 /// Instructions a task runs before the next one gets its turn.
 const SLICE: u64 = 20_000;
@@ -445,7 +446,23 @@ impl Kernel {
     fn fault(&mut self, task: &mut Task, kind: FaultKind, eip: u32) {
         let cause = match kind {
             FaultKind::PageFault(f) if task.mm.borrow().space.find_vma(f.addr.0).is_some() => {
-                PageFaultCause::Protection
+                // The address space knows why: ask it again.
+                let access = match f.access {
+                    crate::cpu::Access::Read => crate::mm::Access::Read,
+                    crate::cpu::Access::Write => crate::mm::Access::Write,
+                    crate::cpu::Access::Execute => crate::mm::Access::Execute,
+                };
+                let again =
+                    task.mm
+                        .borrow_mut()
+                        .space
+                        .translate(&mut self.frames, f.addr.0, access);
+                match again.map_err(|e| e.reason) {
+                    Err(FaultReason::BeyondEndOfFile | FaultReason::NoMemoryOrIo) => {
+                        PageFaultCause::BusError
+                    }
+                    _ => PageFaultCause::Protection,
+                }
             }
             _ => PageFaultCause::NotMapped,
         };

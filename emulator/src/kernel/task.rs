@@ -6,6 +6,7 @@
 
 use super::file::FdTable;
 use super::memory::Mm;
+use super::perm::Cred;
 use super::sigframe::{SigInfo, TrapInfo};
 use super::signal::{SigAction, SigSet, NSIG};
 use super::vfs::Loc;
@@ -30,9 +31,24 @@ pub struct Process {
     pub ppid: Tid,
     pub pgid: Tid,
     pub sid: Tid,
+    /// Real user and group ids (`getuid`); the effective, saved and filesystem ids
+    /// follow. File permission checks use the filesystem ids (see `kernel::perm`).
     pub uid: u32,
     pub gid: u32,
+    /// Supplementary groups.
     pub groups: Vec<u32>,
+    pub euid: u32,
+    pub suid: u32,
+    pub fsuid: u32,
+    pub egid: u32,
+    pub sgid: u32,
+    pub fsgid: u32,
+    /// `PR_SET_KEEPCAPS`: dropping every uid 0 keeps the permitted capabilities.
+    pub keep_caps: bool,
+    /// Capabilities were kept that way (so `capset` may raise them again); until exec.
+    pub caps_kept: bool,
+    /// Kept capabilities were raised again: privileged without a uid 0, until exec.
+    pub caps_raised: bool,
     /// Path of the running program (`/proc/self/exe`).
     pub exe: Vec<u8>,
     /// The command name (`/proc/self/comm`, `prctl(PR_GET_NAME)`), at most 15 bytes.
@@ -120,6 +136,39 @@ pub struct Task {
     /// restarts with its original deadline, like Linux's `restart_block`: (syscall
     /// number, monotonic deadline).
     pub restart_sleep: Option<(u32, u64)>,
+}
+
+impl Process {
+    /// The identity file permission checks use.
+    pub fn fs_cred(&self) -> Cred {
+        Cred {
+            uid: self.fsuid,
+            gid: self.fsgid,
+            groups: self.groups.clone(),
+            cap: self.fsuid == 0 || self.caps_raised,
+        }
+    }
+
+    /// The real ids (`access`, `faccessat` without `AT_EACCESS`).
+    pub fn real_cred(&self) -> Cred {
+        Cred {
+            uid: self.uid,
+            gid: self.gid,
+            groups: self.groups.clone(),
+            cap: self.uid == 0,
+        }
+    }
+
+    /// May change its ids freely (`CAP_SETUID`/`CAP_SETGID`).
+    pub fn privileged(&self) -> bool {
+        self.euid == 0 || self.caps_raised
+    }
+
+    /// Sets all four user ids (or group ids) at once, as for a new process.
+    pub fn set_ids(&mut self, uid: u32, gid: u32) {
+        (self.uid, self.euid, self.suid, self.fsuid) = (uid, uid, uid, uid);
+        (self.gid, self.egid, self.sgid, self.fsgid) = (gid, gid, gid, gid);
+    }
 }
 
 impl Task {

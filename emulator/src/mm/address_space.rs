@@ -22,6 +22,8 @@ pub enum MmError {
     InvalidArgument,
     #[error("range already mapped")]
     AlreadyMapped,
+    #[error("range not mapped as one area")]
+    BadAddress,
 }
 
 impl MmError {
@@ -31,6 +33,7 @@ impl MmError {
             MmError::NoMemory => 12,        // ENOMEM
             MmError::InvalidArgument => 22, // EINVAL
             MmError::AlreadyMapped => 17,   // EEXIST
+            MmError::BadAddress => 14,      // EFAULT
         }
     }
 }
@@ -221,6 +224,184 @@ impl AddressSpace {
             self.insert(vma);
         }
         Ok(())
+    }
+
+    /// `msync`: writes the cached pages of shared file mappings in `[addr, addr + len)`
+    /// back to their files. `ENOMEM` when part of the range is not mapped (the mapped
+    /// parts are still written).
+    pub fn msync(&mut self, frames: &mut Frames, addr: u32, len: u32) -> Result<(), MmError> {
+        if addr % PAGE_SIZE != 0 {
+            return Err(MmError::InvalidArgument);
+        }
+        let end = page_ceil(u64::from(addr) + u64::from(len)).ok_or(MmError::NoMemory)?;
+        let mapped = self.is_fully_mapped(addr, end);
+        let areas: Vec<Vma> = self
+            .vmas
+            .values()
+            .filter(|v| v.end > u64::from(addr) && u64::from(v.start) < end && v.shared)
+            .cloned()
+            .collect();
+        for vma in areas {
+            let Backing::File { file, .. } = &vma.backing else {
+                continue;
+            };
+            let from = vma.start.max(addr);
+            let to = vma.end.min(end);
+            let mut at = u64::from(from);
+            while at < to {
+                if let Some(offset) = vma.file_offset(at as u32) {
+                    let key = (file.identity(), offset >> PAGE_SHIFT);
+                    if let Some(frame) = frames.shared_file_page(key) {
+                        let _ = file.write_page(offset, frames.bytes(frame));
+                    }
+                }
+                at += u64::from(PAGE_SIZE);
+            }
+        }
+        if mapped {
+            Ok(())
+        } else {
+            Err(MmError::NoMemory)
+        }
+    }
+
+    /// Drops the pages of every mapping of `file` from file offset `from` on (after the
+    /// file was truncated): touching them again raises `SIGBUS`, as on Linux, private
+    /// copies included. The page cache itself is the caller's to trim.
+    pub fn unmap_file_pages(&mut self, frames: &mut Frames, file: super::FileId, from: u64) {
+        let areas: Vec<(u32, u64, u64)> = self
+            .vmas
+            .values()
+            .filter_map(|v| match &v.backing {
+                Backing::File { file: f, offset } if f.identity() == file => {
+                    Some((v.start, v.end, *offset))
+                }
+                _ => None,
+            })
+            .collect();
+        for (start, end, offset) in areas {
+            let len = end - u64::from(start);
+            if offset + len <= from {
+                continue;
+            }
+            let first = if from > offset {
+                u64::from(start) + (from - offset)
+            } else {
+                u64::from(start)
+            };
+            let mut at = first;
+            while at < end {
+                let pte = self.table.take((at >> PAGE_SHIFT) as u32);
+                if pte.is_present() {
+                    frames.release(pte.frame());
+                }
+                at += u64::from(PAGE_SIZE);
+            }
+        }
+    }
+
+    /// `mremap`: resizes the mapping at `addr` (which must lie in one area), in place when
+    /// the space after it is free, else by moving it when `may_move`; `fixed` moves it to
+    /// exactly that address (replacing what is there). Pages move with their frames.
+    pub fn mremap(
+        &mut self,
+        frames: &mut Frames,
+        addr: u32,
+        old_len: u32,
+        new_len: u32,
+        may_move: bool,
+        fixed: Option<u32>,
+    ) -> Result<u32, MmError> {
+        if addr % PAGE_SIZE != 0 || new_len == 0 {
+            return Err(MmError::InvalidArgument);
+        }
+        let old_len = page_ceil(u64::from(old_len)).ok_or(MmError::InvalidArgument)?;
+        let new_len = page_ceil(u64::from(new_len)).ok_or(MmError::InvalidArgument)?;
+        if old_len == 0 {
+            // Duplicating a shared mapping (old_size 0) is not supported.
+            return Err(MmError::InvalidArgument);
+        }
+        if u64::from(addr) + old_len > TASK_SIZE {
+            return Err(MmError::InvalidArgument);
+        }
+        if let Some(target) = fixed {
+            if target % PAGE_SIZE != 0 || u64::from(target) + new_len > TASK_SIZE {
+                return Err(MmError::InvalidArgument);
+            }
+            let (t0, t1) = (u64::from(target), u64::from(target) + new_len);
+            let (o0, o1) = (u64::from(addr), u64::from(addr) + old_len);
+            if t0 < o1 && o0 < t1 {
+                return Err(MmError::InvalidArgument);
+            }
+            self.unmap_range(frames, target, t1);
+            let mut old_len = old_len;
+            if old_len > new_len {
+                self.unmap_range(frames, (u64::from(addr) + new_len) as u32, o1);
+                old_len = new_len;
+            }
+            self.check_resizable(addr, old_len)?;
+            self.move_area(addr, old_len, target, new_len);
+            return Ok(target);
+        }
+        if new_len <= old_len {
+            if new_len < old_len {
+                let end = u64::from(addr) + old_len;
+                self.unmap_range(frames, (u64::from(addr) + new_len) as u32, end);
+            }
+            return Ok(addr);
+        }
+        let vma_end = self.check_resizable(addr, old_len)?;
+        let old_end = u64::from(addr) + old_len;
+        let grow = new_len - old_len;
+        if vma_end == old_end && old_end + grow <= TASK_SIZE && !self.overlaps(old_end as u32, grow)
+        {
+            let start = self
+                .find_vma(addr)
+                .map(|v| v.start)
+                .ok_or(MmError::BadAddress)?;
+            if let Some(vma) = self.vmas.get_mut(&start) {
+                vma.end = old_end + grow;
+            }
+            return Ok(addr);
+        }
+        if !may_move {
+            return Err(MmError::NoMemory);
+        }
+        let target = self.free_range(0, new_len).ok_or(MmError::NoMemory)?;
+        self.move_area(addr, old_len, target, new_len);
+        Ok(target)
+    }
+
+    /// `[addr, addr + len)` lies in one area; returns the area's end.
+    fn check_resizable(&self, addr: u32, len: u64) -> Result<u64, MmError> {
+        let vma = self.find_vma(addr).ok_or(MmError::BadAddress)?;
+        if u64::from(addr) + len > vma.end {
+            return Err(MmError::BadAddress);
+        }
+        Ok(vma.end)
+    }
+
+    /// Moves `[addr, addr + old_len)` (inside one area) to `target` with length
+    /// `new_len`; the page table entries move with it.
+    fn move_area(&mut self, addr: u32, old_len: u64, target: u32, new_len: u64) {
+        let end = u64::from(addr) + old_len;
+        self.split_at(addr);
+        self.split_at_end(end);
+        let Some(mut vma) = self.vmas.remove(&addr) else {
+            return;
+        };
+        let pages = (old_len.min(new_len) >> PAGE_SHIFT) as u32;
+        let (from, to) = (addr >> PAGE_SHIFT, target >> PAGE_SHIFT);
+        let moved: Vec<(u32, Pte)> = (0..pages)
+            .map(|i| (i, self.table.take(from + i)))
+            .filter(|(_, pte)| pte.is_present())
+            .collect();
+        for (i, pte) in moved {
+            self.table.set(to + i, pte);
+        }
+        vma.start = target;
+        vma.end = u64::from(target) + new_len;
+        self.insert(vma);
     }
 
     // ----- brk -------------------------------------------------------------------------
@@ -436,11 +617,14 @@ impl AddressSpace {
                     return Err(fault(addr, access, FaultReason::BeyondEndOfFile));
                 }
                 let key = (file.identity(), offset >> PAGE_SHIFT);
-                if vma.shared {
-                    if let Some(frame) = frames.shared_file_page(key) {
+                if let Some(frame) = frames.shared_file_page(key) {
+                    // The cached page holds the file's current bytes (stores through
+                    // shared mappings not yet written back included).
+                    if vma.shared {
                         frames.share(frame);
                         return Ok(frame);
                     }
+                    return frames.alloc_copy(frame).map_err(|_| no_memory());
                 }
                 let frame = frames.alloc_zeroed().map_err(|_| no_memory())?;
                 if file.read_page(offset, frames.bytes_mut(frame)).is_err() {
@@ -565,6 +749,9 @@ impl AddressSpace {
                     let pte = self.table.take(page);
                     if pte.is_present() {
                         frames.release(pte.frame());
+                        if vma.shared {
+                            release_cached_page(frames, &vma, page << PAGE_SHIFT, pte.frame());
+                        }
                     }
                 }
             }
@@ -600,6 +787,29 @@ impl AddressSpace {
         }
         self.vmas.insert(vma.start, vma);
     }
+}
+
+/// After a shared mapping let go of `frame` (the page at `addr` of `vma`): when only the
+/// page cache still holds it, the page is written back to its file and leaves the
+/// cache (unless the object keeps its pages, as a SysV segment does).
+fn release_cached_page(frames: &mut Frames, vma: &Vma, addr: u32, frame: FrameId) {
+    let Backing::File { file, .. } = &vma.backing else {
+        return;
+    };
+    let Some(offset) = vma.file_offset(addr) else {
+        return;
+    };
+    let key = (file.identity(), offset >> PAGE_SHIFT);
+    if frames.shared_file_page(key) != Some(frame)
+        || frames.ref_count(frame) != 1
+        || file.keep_pages()
+    {
+        return;
+    }
+    // A failed write-back cannot be reported to anyone now; the file keeps its
+    // previous contents, as after a crash.
+    let _ = file.write_page(offset, frames.bytes(frame));
+    frames.remove_shared_file_page(key);
 }
 
 /// Two adjacent areas behave as one: same permissions and sharing, and the same

@@ -5,11 +5,14 @@
 //! live inside the wasm memory the JIT addresses) without invalidating anything.
 
 use super::PAGE_SIZE;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use thiserror::Error;
 
 /// A page of a file mapped `MAP_SHARED`: file identity (device, inode) and page index.
 pub type SharedPageKey = ((u64, u64), u64);
+
+/// The identity of a mapped object (device, inode), as [`super::MappedFile::identity`].
+pub type FileId = (u64, u64);
 
 const FRAME_BYTES: usize = PAGE_SIZE as usize;
 
@@ -30,9 +33,13 @@ pub struct Frames {
     refs: Vec<u32>,
     free: Vec<u32>,
     limit: u32,
-    /// Pages of files mapped `MAP_SHARED`, so every process mapping the same file page
-    /// sees the same frame. The map holds one reference on each frame.
-    shared_file_pages: HashMap<SharedPageKey, FrameId>,
+    /// The page cache of shared mappings: pages of files (or other shared objects, such
+    /// as SysV segments) mapped `MAP_SHARED`, so every process mapping the same page
+    /// sees the same frame. While a page is here its frame holds the current bytes of
+    /// that page of the file (the kernel routes `read`/`write` through it); it is
+    /// written back to the file when the last mapping goes, on `msync`, `fsync`, `sync`.
+    /// The map holds one reference on each frame.
+    shared_file_pages: BTreeMap<SharedPageKey, FrameId>,
 }
 
 impl Frames {
@@ -42,7 +49,7 @@ impl Frames {
             bytes: Vec::new(),
             refs: Vec::new(),
             free: Vec::new(),
-            shared_file_pages: HashMap::new(),
+            shared_file_pages: BTreeMap::new(),
             limit: (max_bytes / u64::from(PAGE_SIZE)).min(u64::from(u32::MAX)) as u32,
         }
     }
@@ -102,6 +109,40 @@ impl Frames {
         if let Some(old) = self.shared_file_pages.insert(key, frame) {
             self.release(old);
         }
+    }
+
+    /// Drops the cached page `key` (the cache's reference); returns its frame.
+    pub fn remove_shared_file_page(&mut self, key: SharedPageKey) -> Option<FrameId> {
+        let frame = self.shared_file_pages.remove(&key)?;
+        self.release(frame);
+        Some(frame)
+    }
+
+    /// The cached pages of `file` with index in `pages`, in order.
+    pub fn file_pages(&self, file: FileId, pages: std::ops::Range<u64>) -> Vec<(u64, FrameId)> {
+        if pages.start >= pages.end {
+            return Vec::new();
+        }
+        self.shared_file_pages
+            .range((file, pages.start)..(file, pages.end))
+            .map(|(&(_, page), &frame)| (page, frame))
+            .collect()
+    }
+
+    /// Whether any page of `file` is cached (the cheap test before the I/O paths look).
+    pub fn has_file_pages(&self, file: FileId) -> bool {
+        self.shared_file_pages
+            .range((file, 0)..=(file, u64::MAX))
+            .next()
+            .is_some()
+    }
+
+    /// Every cached page, in order of file and page.
+    pub fn all_file_pages(&self) -> Vec<(SharedPageKey, FrameId)> {
+        self.shared_file_pages
+            .iter()
+            .map(|(&k, &f)| (k, f))
+            .collect()
     }
 
     pub fn ref_count(&self, frame: FrameId) -> u32 {

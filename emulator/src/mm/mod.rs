@@ -14,7 +14,7 @@ mod page_table;
 mod vma;
 
 pub use address_space::{AccessFault, AddressSpace, FaultReason, MapRequest, MmError};
-pub use frames::{FrameId, Frames, OutOfFrames, SharedPageKey};
+pub use frames::{FileId, FrameId, Frames, OutOfFrames, SharedPageKey};
 pub use layout::*;
 pub use page_table::{PageTable, Pte};
 pub use vma::{Backing, MappedFile, Prot, Vma};

@@ -70,6 +70,16 @@ pub trait MappedFile {
     fn size(&self) -> u64;
     /// Fills `page` with the file's bytes at `offset`, zeros past the end of file.
     fn read_page(&self, offset: u64, page: &mut [u8]) -> Result<(), i32>;
+    /// Writes a page of a shared mapping back at `offset` (only the part before the end
+    /// of file; nothing when it is unchanged). Objects without a store keep the default.
+    fn write_page(&self, _offset: u64, _page: &[u8]) -> Result<(), i32> {
+        Ok(())
+    }
+    /// Whether cached pages outlive the last mapping (a SysV segment, whose pages are
+    /// its only store, until the owner drops them with `Frames::remove_shared_file_page`).
+    fn keep_pages(&self) -> bool {
+        false
+    }
 }
 
 /// What fills a VMA's pages.

@@ -37,7 +37,18 @@ pub fn mount_standard<D: BlockDevice + 'static>(
     root: crate::fs::ext2::Ext2Fs<D>,
 ) -> KResult<()> {
     let root: FsRef = Rc::new(RefCell::new(ext2::Ext2Mount { fs: root }));
-    vfs.mount(MountFs::Disk(root), None, "/", "ext2", "/dev/root");
+    mount_standard_on(vfs, root, "ext2", "/dev/root")
+}
+
+/// Builds the standard mount table over any root filesystem (a host directory through
+/// the frontend's implementation of [`FileSystem`], for `webvm run --root DIR`).
+pub fn mount_standard_on(
+    vfs: &mut Vfs,
+    root: FsRef,
+    fstype: &'static str,
+    source: &str,
+) -> KResult<()> {
+    vfs.mount(MountFs::Disk(root), None, "/", fstype, source);
     let top = vfs.root();
 
     let dev = devfs()?;

@@ -323,13 +323,19 @@ pub fn content(vfs: &Vfs, ctx: &ProcCtx, ino: Ino) -> KResult<Vec<u8>> {
                 ),
                 8 => format!(
                     "Name:\t{comm}\nUmask:\t{:04o}\nState:\tR (running)\nTgid:\t{pid}\n\
-                     Pid:\t{pid}\nPPid:\t{}\nUid:\t{u}\t{u}\t{u}\t{u}\nGid:\t{g}\t{g}\t{g}\t{g}\n\
+                     Pid:\t{pid}\nPPid:\t{}\nUid:\t{}\t{}\t{}\t{}\nGid:\t{}\t{}\t{}\t{}\n\
                      Threads:\t{}\n",
                     task.fs.borrow().umask,
                     process.ppid,
+                    process.uid,
+                    process.euid,
+                    process.suid,
+                    process.fsuid,
+                    process.gid,
+                    process.egid,
+                    process.sgid,
+                    process.fsgid,
                     process.threads.len(),
-                    u = process.uid,
-                    g = process.gid,
                 ),
                 9 => String::new(),
                 10 => mounts(vfs),

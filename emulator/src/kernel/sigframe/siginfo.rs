@@ -328,6 +328,9 @@ pub enum PageFaultCause {
     NotMapped,
     /// A mapping whose protection forbids the access (SEGV_ACCERR).
     Protection,
+    /// A file page wholly past the end of the file, or no memory for the page
+    /// (SIGBUS, BUS_ADRERR).
+    BusError,
 }
 
 /// The signal Linux sends for a CPU exception in user mode, with its `siginfo`, updating
@@ -363,16 +366,17 @@ pub fn signal_for_fault(
                 Access::Write => error_code |= pf::WRITE,
                 Access::Execute => error_code |= pf::INSTR,
             }
-            let code = match cause {
-                PageFaultCause::NotMapped => SEGV_MAPERR,
+            let (signo, code) = match cause {
+                PageFaultCause::NotMapped => (SIGSEGV, SEGV_MAPERR),
                 PageFaultCause::Protection => {
                     error_code |= pf::PROT;
-                    SEGV_ACCERR
+                    (SIGSEGV, SEGV_ACCERR)
                 }
+                PageFaultCause::BusError => (SIGBUS, BUS_ADRERR),
             };
             thread.cr2 = fault.addr.0;
             (
-                SigInfo::fault(SIGSEGV, code, fault.addr.0),
+                SigInfo::fault(signo, code, fault.addr.0),
                 trap::PF,
                 error_code,
             )

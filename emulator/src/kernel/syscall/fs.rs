@@ -8,6 +8,7 @@ use crate::kernel::errno::{Errno, KResult};
 use crate::kernel::exec::proc_ctx;
 use crate::kernel::file::*;
 use crate::kernel::fs::procfs;
+use crate::kernel::perm::*;
 use crate::kernel::task::Task;
 use crate::kernel::vfs::namei::Walk;
 use crate::kernel::vfs::*;
@@ -52,9 +53,43 @@ fn stat_loc(k: &Kernel, t: &Task, loc: Loc) -> KResult<Stat> {
     k.vfs.stat(&proc_ctx(k, t), loc)
 }
 
-fn owner(t: &Task) -> (u32, u32) {
-    let p = t.process.borrow();
-    (p.uid, p.gid)
+/// The identity the task's file operations are checked with.
+fn cred(t: &Task) -> Cred {
+    t.process.borrow().fs_cred()
+}
+
+/// `may_create`: a new name in `dir` needs write and search permission there. Returns
+/// the owner and mode (`kind | perm`) the new inode gets.
+fn may_create(k: &Kernel, t: &Task, dir: Loc, mode: u32) -> KResult<((u32, u32), u32)> {
+    let st = stat_loc(k, t, dir)?;
+    let c = cred(t);
+    may_access(&c, &st, MAY_WRITE | MAY_EXEC)?;
+    Ok(new_inode_owner(&c, &st, mode))
+}
+
+/// Fails with `EEXIST` when `name` is already in `dir` (checked before permissions, as
+/// Linux's `filename_create` does).
+fn must_be_new(k: &Kernel, t: &Task, dir: Loc, name: &[u8]) -> KResult<()> {
+    if name.is_empty() || name == b"." || name == b".." {
+        return Err(Errno::EEXIST);
+    }
+    let ctx = proc_ctx(k, t);
+    match k.vfs.lookup_here(&ctx, dir, name) {
+        Ok(_) => Err(Errno::EEXIST),
+        Err(Errno::ENOENT) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// `may_delete`: `name` must exist in `dir`; write and search on `dir`, and the sticky
+/// rule. Returns the victim's attributes.
+fn may_delete_name(k: &Kernel, t: &Task, dir: Loc, name: &[u8]) -> KResult<Stat> {
+    let ctx = proc_ctx(k, t);
+    let victim = k.vfs.lookup_here(&ctx, dir, name)?;
+    let vst = k.vfs.stat(&ctx, victim)?;
+    let dst = k.vfs.stat(&ctx, dir)?;
+    may_delete(&ctx.cred, &dst, &vst)?;
+    Ok(vst)
 }
 
 fn task_umask(t: &Task) -> u32 {
@@ -97,6 +132,7 @@ pub fn do_open(
             return Ok(fd.ok_or(Errno::EMFILE)?);
         }
     }
+    let mut created = false;
     let loc = if flags & O_CREAT != 0 {
         let (dir, name) = resolve_parent(k, t, dirfd, path)?;
         if name.is_empty() || name == b"." || name == b".." {
@@ -108,7 +144,9 @@ pub fn do_open(
             Ok(_) => resolve(k, t, dirfd, path, flags & O_NOFOLLOW == 0)?,
             Err(e) if e == Errno::ENOENT => {
                 let perm = mode & 0o7777 & !task_umask(t);
-                k.vfs.create(dir, &name, S_IFREG | perm, (0, 0), owner(t))?
+                let (owner, mode) = may_create(k, t, dir, S_IFREG | perm)?;
+                created = true;
+                k.vfs.create(dir, &name, mode, (0, 0), owner)?
             }
             Err(e) => return Err(e.into()),
         }
@@ -127,12 +165,24 @@ pub fn do_open(
     if st.is_dir() && writable {
         return Err(Errno::EISDIR.into());
     }
+    // A file this call created is not checked (`open(O_CREAT|O_RDWR, 0444)` works).
+    if flags & O_PATH == 0 && !created {
+        let mut want = match flags & O_ACCMODE {
+            O_RDONLY => MAY_READ,
+            O_WRONLY => MAY_WRITE,
+            _ => MAY_READ | MAY_WRITE,
+        };
+        if flags & O_TRUNC != 0 {
+            want |= MAY_WRITE;
+        }
+        may_access(&cred(t), &st, want)?;
+    }
     let abs = absolute(k, t, dirfd, path);
     let kind = if flags & O_PATH != 0 {
         FileKind::ProcDir
     } else {
         match st.file_type() {
-            S_IFCHR if st.rdev == (5, 2) => FileKind::Pty(k.open_ptmx()?),
+            S_IFCHR if st.rdev == (5, 2) => FileKind::Pty(k.open_ptmx(cred(t).uid)?),
             S_IFCHR if st.rdev.0 == crate::kernel::ptmx::PTS_MAJOR => {
                 FileKind::Pty(k.open_pts(t, st.rdev.1, flags & O_NOCTTY != 0)?)
             }
@@ -143,6 +193,7 @@ pub fn do_open(
                 Some(fs) => {
                     if flags & O_TRUNC != 0 && writable && st.file_type() == S_IFREG {
                         fs.borrow_mut().truncate(loc.ino, 0)?;
+                        k.truncate_file_pages(t, loc, st.size, 0);
                     }
                     FileKind::Inode { fs, loc }
                 }
@@ -475,9 +526,11 @@ pub fn getcwd(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
 }
 
 fn set_cwd(k: &Kernel, t: &Task, loc: Loc) -> SysResult {
-    if !stat_loc(k, t, loc)?.is_dir() {
+    let st = stat_loc(k, t, loc)?;
+    if !st.is_dir() {
         return Err(Errno::ENOTDIR.into());
     }
+    may_access(&cred(t), &st, MAY_EXEC)?;
     t.fs.borrow_mut().cwd = loc;
     Ok(0)
 }
@@ -496,8 +549,13 @@ pub fn fchdir(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
 pub fn chroot(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     let path = path_arg(k, t, c.arg(0))?;
     let loc = resolve(k, t, AT_FDCWD, &path, true)?;
-    if !stat_loc(k, t, loc)?.is_dir() {
+    let st = stat_loc(k, t, loc)?;
+    if !st.is_dir() {
         return Err(Errno::ENOTDIR.into());
+    }
+    may_access(&cred(t), &st, MAY_EXEC)?;
+    if !cred(t).privileged() {
+        return Err(Errno::EPERM.into());
     }
     t.fs.borrow_mut().root = loc;
     Ok(0)
@@ -512,11 +570,10 @@ pub fn umask(_k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
 
 fn do_mkdir(k: &mut Kernel, t: &mut Task, dirfd: i32, path: &[u8], mode: u32) -> SysResult {
     let (dir, name) = resolve_parent(k, t, dirfd, path)?;
-    if name.is_empty() || name == b"." || name == b".." {
-        return Err(Errno::EEXIST.into());
-    }
+    must_be_new(k, t, dir, &name)?;
     let perm = mode & 0o7777 & !task_umask(t);
-    k.vfs.create(dir, &name, S_IFDIR | perm, (0, 0), owner(t))?;
+    let (owner, mode) = may_create(k, t, dir, S_IFDIR | perm)?;
+    k.vfs.create(dir, &name, mode, (0, 0), owner)?;
     Ok(0)
 }
 
@@ -544,9 +601,17 @@ fn do_mknod(
     } else {
         mode & S_IFMT
     };
+    if !matches!(kind, S_IFREG | S_IFCHR | S_IFBLK | S_IFIFO | S_IFSOCK) {
+        return Err(Errno::EINVAL.into());
+    }
+    must_be_new(k, t, dir, &name)?;
+    if matches!(kind, S_IFCHR | S_IFBLK) && !cred(t).privileged() {
+        return Err(Errno::EPERM.into()); // CAP_MKNOD
+    }
     let perm = mode & 0o7777 & !task_umask(t);
+    let (owner, mode) = may_create(k, t, dir, kind | perm)?;
     let rdev = ((dev >> 8) & 0xfff, (dev & 0xff) | ((dev >> 12) & 0xfff00));
-    k.vfs.create(dir, &name, kind | perm, rdev, owner(t))?;
+    k.vfs.create(dir, &name, mode, rdev, owner)?;
     Ok(0)
 }
 
@@ -571,11 +636,15 @@ fn do_unlink(k: &mut Kernel, t: &mut Task, dirfd: i32, path: &[u8], flags: u32) 
         if k.vfs.is_mount_point(target) {
             return Err(Errno::EBUSY.into());
         }
+        if name != b".." {
+            may_delete_name(k, t, dir, &name)?;
+        }
         k.vfs.rmdir(dir, &name)?;
     } else {
         if name.is_empty() {
             return Err(Errno::EISDIR.into());
         }
+        may_delete_name(k, t, dir, &name)?;
         k.vfs.unlink(dir, &name)?;
     }
     Ok(0)
@@ -606,10 +675,14 @@ fn do_link(
     follow: bool,
 ) -> SysResult {
     let target = resolve(k, t, olddir, old, follow)?;
-    if stat_loc(k, t, target)?.is_dir() {
+    let st = stat_loc(k, t, target)?;
+    if st.is_dir() {
         return Err(Errno::EPERM.into());
     }
     let (dir, name) = resolve_parent(k, t, newdir, new)?;
+    must_be_new(k, t, dir, &name)?;
+    may_link(&cred(t), &st)?;
+    may_create(k, t, dir, 0)?;
     k.vfs.link(target, dir, &name)?;
     Ok(0)
 }
@@ -629,7 +702,9 @@ pub fn linkat(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
 
 fn do_symlink(k: &mut Kernel, t: &mut Task, target: &[u8], dirfd: i32, path: &[u8]) -> SysResult {
     let (dir, name) = resolve_parent(k, t, dirfd, path)?;
-    k.vfs.symlink(dir, &name, target, owner(t))?;
+    must_be_new(k, t, dir, &name)?;
+    let (owner, _) = may_create(k, t, dir, S_IFLNK | 0o777)?;
+    k.vfs.symlink(dir, &name, target, owner)?;
     Ok(0)
 }
 
@@ -689,8 +764,22 @@ fn do_rename(
         return Err(Errno::EBUSY.into());
     }
     let ctx = proc_ctx(k, t);
-    if flags & 1 != 0 && k.vfs.lookup_here(&ctx, ndir, &nname).is_ok() {
+    let target = k.vfs.lookup_here(&ctx, ndir, &nname);
+    if flags & 1 != 0 && target.is_ok() {
         return Err(Errno::EEXIST.into()); // RENAME_NOREPLACE
+    }
+    drop(ctx);
+    let source = may_delete_name(k, t, odir, &oname)?;
+    match target {
+        Ok(_) if nname != b"." && nname != b".." => {
+            may_delete_name(k, t, ndir, &nname)?;
+        }
+        _ => {
+            may_create(k, t, ndir, 0)?;
+        }
+    }
+    if source.is_dir() && odir != ndir {
+        may_access(&cred(t), &source, MAY_WRITE)?;
     }
     k.vfs.rename(odir, &oname, ndir, &nname)?;
     Ok(0)
@@ -714,40 +803,119 @@ pub fn renameat2(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     do_rename(k, t, c.int(0), &old, c.int(2), &new, c.arg(4))
 }
 
-fn do_access(k: &mut Kernel, t: &mut Task, dirfd: i32, path: &[u8], mode: u32) -> SysResult {
-    let s = stat_at(k, t, dirfd, path, 0)?;
-    let uid = t.process.borrow().uid;
-    if uid == 0 {
-        // root may do anything but execute a file with no execute bit.
-        if mode & 1 != 0 && !s.is_dir() && s.mode & 0o111 == 0 {
-            return Err(Errno::EACCES.into());
-        }
-        return Ok(0);
+const AT_EACCESS: u32 = 0x200;
+
+/// `access`/`faccessat`/`faccessat2`: checked with the real ids (the effective ones with
+/// `AT_EACCESS`), the path walk included.
+fn do_access(
+    k: &mut Kernel,
+    t: &mut Task,
+    dirfd: i32,
+    path: &[u8],
+    mode: u32,
+    flags: u32,
+) -> SysResult {
+    if mode & !7 != 0 || flags & !(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
+        return Err(Errno::EINVAL.into());
     }
-    let bits = if s.uid == uid {
-        (s.mode >> 6) & 7
-    } else if s.gid == t.process.borrow().gid {
-        (s.mode >> 3) & 7
-    } else {
-        s.mode & 7
+    let c = {
+        let p = t.process.borrow();
+        if flags & AT_EACCESS != 0 {
+            p.fs_cred()
+        } else {
+            p.real_cred()
+        }
     };
-    if mode & 7 & !bits != 0 {
-        return Err(Errno::EACCES.into());
+    let st = if path.is_empty() {
+        stat_at(k, t, dirfd, path, flags)?
+    } else {
+        let walk = walk_from(t, dirfd)?;
+        let mut ctx = proc_ctx(k, t);
+        ctx.cred = c.clone();
+        let loc = k
+            .vfs
+            .resolve(&ctx, walk, path, flags & AT_SYMLINK_NOFOLLOW == 0)?;
+        k.vfs.stat(&ctx, loc)?
+    };
+    if mode != 0 {
+        may_access(&c, &st, mode)?;
     }
     Ok(0)
 }
 
 pub fn access(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     let path = path_arg(k, t, c.arg(0))?;
-    do_access(k, t, AT_FDCWD, &path, c.arg(1))
+    do_access(k, t, AT_FDCWD, &path, c.arg(1), 0)
 }
 
 pub fn faccessat(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
-    let path = path_arg(k, t, c.arg(1))?;
-    do_access(k, t, c.int(0), &path, c.arg(2))
+    let flags = if c.nr == super::names::nr::FACCESSAT2 {
+        c.arg(3)
+    } else {
+        0
+    };
+    let path = if flags & AT_EMPTY_PATH != 0 {
+        path_or_empty(k, t, c.arg(1))?
+    } else {
+        path_arg(k, t, c.arg(1))?
+    };
+    do_access(k, t, c.int(0), &path, c.arg(2), flags)
 }
 
 // ----- attributes ------------------------------------------------------------------------
+
+/// What an attribute change asks, so the permission rule can be applied to the inode's
+/// current attributes once it is found.
+#[derive(Clone, Copy)]
+enum AttrChange {
+    Mode(u32),
+    /// `u32::MAX` keeps an id.
+    Owner(u32, u32),
+    /// `None`: both "now"; `Some`: explicit times (`UTIME_OMIT` already dropped).
+    Times {
+        touch: bool,
+        atime: Option<i64>,
+        mtime: Option<i64>,
+    },
+}
+
+/// Checks `change` against `st` for the task and gives the attributes to store.
+fn attr_for(t: &Task, st: &Stat, change: AttrChange) -> KResult<SetAttr> {
+    let c = cred(t);
+    Ok(match change {
+        AttrChange::Mode(mode) => SetAttr {
+            perm: Some(chmod_bits(&c, st, mode)?),
+            ..SetAttr::default()
+        },
+        AttrChange::Owner(uid, gid) => {
+            let (owner, perm) = chown_check(&c, st, uid, gid)?;
+            SetAttr {
+                owner: Some(owner),
+                perm,
+                ..SetAttr::default()
+            }
+        }
+        AttrChange::Times {
+            touch,
+            atime,
+            mtime,
+        } => {
+            if touch {
+                // Both "now": the owner, root, or anyone who may write it.
+                if !c.owns(st) {
+                    may_access(&c, st, MAY_WRITE)?;
+                }
+            } else if !c.owns(st) {
+                return Err(Errno::EPERM);
+            }
+            SetAttr {
+                atime,
+                mtime,
+                ..SetAttr::default()
+            }
+        }
+    })
+}
 
 fn set_attr_path(
     k: &mut Kernel,
@@ -755,15 +923,19 @@ fn set_attr_path(
     dirfd: i32,
     path: &[u8],
     follow: bool,
-    attr: SetAttr,
+    change: AttrChange,
 ) -> SysResult {
     let loc = resolve(k, t, dirfd, path, follow)?;
+    let st = stat_loc(k, t, loc)?;
+    let attr = attr_for(t, &st, change)?;
     k.vfs.set_attr(loc, &attr)?;
     Ok(0)
 }
 
-fn set_attr_fd(k: &mut Kernel, t: &mut Task, fd: u32, attr: SetAttr) -> SysResult {
+fn set_attr_fd(k: &mut Kernel, t: &mut Task, fd: u32, change: AttrChange) -> SysResult {
     let file = fd_file(t, fd)?;
+    let st = stat_file(k, t, &file)?;
+    let attr = attr_for(t, &st, change)?;
     match file.loc {
         Some(loc) => k.vfs.set_attr(loc, &attr)?,
         None => return Ok(0),
@@ -771,80 +943,59 @@ fn set_attr_fd(k: &mut Kernel, t: &mut Task, fd: u32, attr: SetAttr) -> SysResul
     Ok(0)
 }
 
-fn perm(mode: u32) -> SetAttr {
-    SetAttr {
-        perm: Some(mode & 0o7777),
-        ..SetAttr::default()
-    }
-}
-
-fn chown_attr(uid: u32, gid: u32, cur: &Stat) -> SetAttr {
-    let uid = if uid == u32::MAX { cur.uid } else { uid };
-    let gid = if gid == u32::MAX { cur.gid } else { gid };
-    SetAttr {
-        owner: Some((uid, gid)),
-        ..SetAttr::default()
-    }
-}
-
 pub fn chmod(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     let path = path_arg(k, t, c.arg(0))?;
-    set_attr_path(k, t, AT_FDCWD, &path, true, perm(c.arg(1)))
+    set_attr_path(k, t, AT_FDCWD, &path, true, AttrChange::Mode(c.arg(1)))
 }
 
 pub fn fchmod(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
-    set_attr_fd(k, t, c.arg(0), perm(c.arg(1)))
+    set_attr_fd(k, t, c.arg(0), AttrChange::Mode(c.arg(1)))
 }
 
 pub fn fchmodat(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     let path = path_arg(k, t, c.arg(1))?;
-    set_attr_path(k, t, c.int(0), &path, true, perm(c.arg(2)))
+    set_attr_path(k, t, c.int(0), &path, true, AttrChange::Mode(c.arg(2)))
 }
 
-fn chown_path(
-    k: &mut Kernel,
-    t: &mut Task,
-    dirfd: i32,
-    path: &[u8],
-    uid: u32,
-    gid: u32,
-    follow: bool,
-) -> SysResult {
-    let cur = stat_at(
-        k,
-        t,
-        dirfd,
-        path,
-        if follow { 0 } else { AT_SYMLINK_NOFOLLOW },
-    )?;
-    set_attr_path(k, t, dirfd, path, follow, chown_attr(uid, gid, &cur))
+/// The 16-bit `chown` family widens a 16-bit `-1`.
+fn chown_id(c: &Call, v: u32) -> u32 {
+    use super::names::nr;
+    if matches!(c.nr, nr::CHOWN | nr::LCHOWN | nr::FCHOWN) {
+        if v as u16 == u16::MAX {
+            u32::MAX
+        } else {
+            v & 0xffff
+        }
+    } else {
+        v
+    }
 }
 
 pub fn chown(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     let path = path_arg(k, t, c.arg(0))?;
-    chown_path(k, t, AT_FDCWD, &path, c.arg(1), c.arg(2), true)
+    let change = AttrChange::Owner(chown_id(c, c.arg(1)), chown_id(c, c.arg(2)));
+    set_attr_path(k, t, AT_FDCWD, &path, true, change)
 }
 
 pub fn lchown(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     let path = path_arg(k, t, c.arg(0))?;
-    chown_path(k, t, AT_FDCWD, &path, c.arg(1), c.arg(2), false)
+    let change = AttrChange::Owner(chown_id(c, c.arg(1)), chown_id(c, c.arg(2)));
+    set_attr_path(k, t, AT_FDCWD, &path, false, change)
 }
 
 pub fn fchown(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
-    let file = fd_file(t, c.arg(0))?;
-    let cur = stat_file(k, t, &file)?;
-    set_attr_fd(k, t, c.arg(0), chown_attr(c.arg(1), c.arg(2), &cur))
+    let change = AttrChange::Owner(chown_id(c, c.arg(1)), chown_id(c, c.arg(2)));
+    set_attr_fd(k, t, c.arg(0), change)
 }
 
 pub fn fchownat(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     let path = path_or_empty(k, t, c.arg(1))?;
+    let change = AttrChange::Owner(c.arg(2), c.arg(3));
     if path.is_empty() && c.arg(4) & AT_EMPTY_PATH != 0 {
-        let file = fd_file(t, c.arg(0))?;
-        let cur = stat_file(k, t, &file)?;
-        return set_attr_fd(k, t, c.arg(0), chown_attr(c.arg(2), c.arg(3), &cur));
+        return set_attr_fd(k, t, c.arg(0), change);
     }
     let follow = c.arg(4) & AT_SYMLINK_NOFOLLOW == 0;
-    chown_path(k, t, c.int(0), &path, c.arg(2), c.arg(3), follow)
+    set_attr_path(k, t, c.int(0), &path, follow, change)
 }
 
 const UTIME_NOW: i64 = (1 << 30) - 1;
@@ -854,35 +1005,47 @@ fn now_secs(k: &Kernel) -> i64 {
     (k.platform.clock.realtime_ns() / 1_000_000_000) as i64
 }
 
-fn times_attr(k: &Kernel, times: Option<[(i64, i64); 2]>) -> SetAttr {
+/// The change `utimensat` asks for; `None` when both times are `UTIME_OMIT` (nothing
+/// to do, not even a lookup).
+fn times_change(k: &Kernel, times: Option<[(i64, i64); 2]>) -> KResult<Option<AttrChange>> {
     let now = now_secs(k);
+    let Some([a, m]) = times else {
+        return Ok(Some(AttrChange::Times {
+            touch: true,
+            atime: Some(now),
+            mtime: Some(now),
+        }));
+    };
+    for (_, nsec) in [a, m] {
+        if !(0..1_000_000_000).contains(&nsec) && nsec != UTIME_NOW && nsec != UTIME_OMIT {
+            return Err(Errno::EINVAL);
+        }
+    }
+    if a.1 == UTIME_OMIT && m.1 == UTIME_OMIT {
+        return Ok(None);
+    }
     let pick = |(sec, nsec): (i64, i64)| match nsec {
         UTIME_NOW => Some(now),
         UTIME_OMIT => None,
         _ => Some(sec),
     };
-    match times {
-        None => SetAttr {
-            atime: Some(now),
-            mtime: Some(now),
-            ..SetAttr::default()
-        },
-        Some([a, m]) => SetAttr {
-            atime: pick(a),
-            mtime: pick(m),
-            ..SetAttr::default()
-        },
-    }
+    Ok(Some(AttrChange::Times {
+        touch: a.1 == UTIME_NOW && m.1 == UTIME_NOW,
+        atime: pick(a),
+        mtime: pick(m),
+    }))
 }
 
 fn do_utimens(k: &mut Kernel, t: &mut Task, c: &Call, times: Option<[(i64, i64); 2]>) -> SysResult {
-    let attr = times_attr(k, times);
+    let Some(change) = times_change(k, times)? else {
+        return Ok(0);
+    };
     if c.arg(1) == 0 {
-        return set_attr_fd(k, t, c.arg(0), attr);
+        return set_attr_fd(k, t, c.arg(0), change);
     }
     let path = path_arg(k, t, c.arg(1))?;
     let follow = c.arg(3) & AT_SYMLINK_NOFOLLOW == 0;
-    set_attr_path(k, t, c.int(0), &path, follow, attr)
+    set_attr_path(k, t, c.int(0), &path, follow, change)
 }
 
 pub fn utimensat(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
@@ -916,8 +1079,8 @@ pub fn utimes(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
         let tv: [u32; 4] = mem(k, t, |m| m.read_obj(c.arg(1)))?;
         Some([(i64::from(tv[0] as i32), 0), (i64::from(tv[2] as i32), 0)])
     };
-    let attr = times_attr(k, times);
-    set_attr_path(k, t, AT_FDCWD, &path, true, attr)
+    let change = times_change(k, times)?.ok_or(Errno::EINVAL)?;
+    set_attr_path(k, t, AT_FDCWD, &path, true, change)
 }
 
 fn truncate_loc(k: &mut Kernel, t: &Task, loc: Loc, len: u64) -> SysResult {
@@ -927,22 +1090,46 @@ fn truncate_loc(k: &mut Kernel, t: &Task, loc: Loc, len: u64) -> SysResult {
     }
     let fs = k.vfs.disk(loc.mount).ok_or(Errno::EACCES)?;
     fs.borrow_mut().truncate(loc.ino, len)?;
+    k.truncate_file_pages(t, loc, st.size, len);
     Ok(0)
+}
+
+/// `truncate` by path: write permission on a regular file.
+fn truncate_path(k: &mut Kernel, t: &Task, path: &[u8], len: u64) -> SysResult {
+    if (len as i64) < 0 {
+        return Err(Errno::EINVAL.into());
+    }
+    let loc = resolve(k, t, AT_FDCWD, path, true)?;
+    let st = stat_loc(k, t, loc)?;
+    if st.is_dir() {
+        return Err(Errno::EISDIR.into());
+    }
+    if st.file_type() != S_IFREG {
+        return Err(Errno::EINVAL.into());
+    }
+    may_access(&cred(t), &st, MAY_WRITE)?;
+    truncate_loc(k, t, loc, len)
 }
 
 pub fn truncate(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     let path = path_arg(k, t, c.arg(0))?;
-    let loc = resolve(k, t, AT_FDCWD, &path, true)?;
-    truncate_loc(k, t, loc, u64::from(c.arg(1)))
+    truncate_path(k, t, &path, c.int(1) as i64 as u64)
 }
 
 pub fn truncate64(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     let path = path_arg(k, t, c.arg(0))?;
-    let loc = resolve(k, t, AT_FDCWD, &path, true)?;
-    truncate_loc(k, t, loc, u64::from(c.arg(1)) | (u64::from(c.arg(2)) << 32))
+    truncate_path(
+        k,
+        t,
+        &path,
+        u64::from(c.arg(1)) | (u64::from(c.arg(2)) << 32),
+    )
 }
 
 fn ftruncate_to(k: &mut Kernel, t: &Task, fd: u32, len: u64) -> SysResult {
+    if (len as i64) < 0 {
+        return Err(Errno::EINVAL.into());
+    }
     let file = fd_file(t, fd)?;
     if !file.writable() {
         return Err(Errno::EINVAL.into());
@@ -954,7 +1141,7 @@ fn ftruncate_to(k: &mut Kernel, t: &Task, fd: u32, len: u64) -> SysResult {
 }
 
 pub fn ftruncate(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
-    ftruncate_to(k, t, c.arg(0), u64::from(c.arg(1)))
+    ftruncate_to(k, t, c.arg(0), c.int(1) as i64 as u64)
 }
 
 pub fn ftruncate64(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
@@ -967,16 +1154,17 @@ pub fn ftruncate64(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
 }
 
 pub fn sync(k: &mut Kernel, _t: &mut Task, _c: &Call) -> SysResult {
+    k.write_back_cached(None)?;
     k.vfs.sync_all()?;
     Ok(0)
 }
 
 pub fn fsync(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     let file = fd_file(t, c.arg(0))?;
-    if let FileKind::Inode { fs, .. } = &file.kind {
+    if let FileKind::Inode { fs, loc } = &file.kind {
+        k.write_back_cached(Some(k.file_id(*loc)))?;
         fs.borrow_mut().sync()?;
     }
-    let _ = k;
     Ok(0)
 }
 

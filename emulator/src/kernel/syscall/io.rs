@@ -47,7 +47,10 @@ fn read_file(
             if fs.stat(loc.ino)?.mode & 0o170000 == S_IFDIR {
                 return Err(Errno::EISDIR.into());
             }
-            fs.read(loc.ino, offset, &mut buf)?
+            let n = fs.read(loc.ino, offset, &mut buf)?;
+            drop(fs);
+            k.overlay_cached(*loc, offset, &mut buf[..n]);
+            n
         }
         FileKind::ProcData { data } => {
             let start = (offset as usize).min(data.len());
@@ -130,7 +133,13 @@ fn write_file(
                 None if file.flags.get() & O_APPEND != 0 => fs.stat(loc.ino)?.size,
                 None => file.offset.get(),
             };
+            let cached = k.file_is_cached(*loc);
+            let old_size = if cached { fs.stat(loc.ino)?.size } else { 0 };
             let n = fs.write(loc.ino, offset, data)?;
+            drop(fs);
+            if cached {
+                k.update_cached(*loc, offset, &data[..n], old_size);
+            }
             if pos.is_none() {
                 file.offset.set(offset + n as u64);
             }

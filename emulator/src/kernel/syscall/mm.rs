@@ -4,11 +4,10 @@
 use super::{mem, Call, SysResult};
 use crate::kernel::errno::Errno;
 use crate::kernel::exec::VfsFile;
-use crate::kernel::file::FileKind;
+use crate::kernel::file::{FileKind, O_APPEND};
 use crate::kernel::task::Task;
 use crate::kernel::Kernel;
 use crate::mm::{Backing, MapRequest, Prot};
-use std::rc::Rc;
 
 const MAP_SHARED: u32 = 0x01;
 const MAP_PRIVATE: u32 = 0x02;
@@ -53,9 +52,13 @@ fn do_mmap(k: &mut Kernel, t: &mut Task, a: MmapArgs) -> SysResult {
                 if !file.readable() {
                     return Err(Errno::EACCES.into());
                 }
+                let writes_file = flags & MAP_SHARED != 0 && prot & 2 != 0;
+                if writes_file && (!file.writable() || file.flags.get() & O_APPEND != 0) {
+                    return Err(Errno::EACCES.into());
+                }
                 let dev = k.vfs.mounts[loc.mount].dev;
                 Backing::File {
-                    file: Rc::new(VfsFile::new(fs.clone(), *loc, dev, file.path.clone())),
+                    file: VfsFile::new(fs.clone(), *loc, dev, file.path.clone()),
                     offset,
                 }
             }
@@ -76,6 +79,9 @@ fn do_mmap(k: &mut Kernel, t: &mut Task, a: MmapArgs) -> SysResult {
     };
     let mut mm = t.mm.borrow_mut();
     let at = mm.space.mmap(&mut k.frames, request)?;
+    if flags & MAP_FIXED != 0 {
+        mm.forget_code(at, len);
+    }
     Ok(at)
 }
 
@@ -111,7 +117,7 @@ pub fn old_mmap(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
 pub fn munmap(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     let mut mm = t.mm.borrow_mut();
     mm.space.munmap(&mut k.frames, c.arg(0), c.arg(1))?;
-    drop(mm);
+    mm.forget_code(c.arg(0), c.arg(1));
     Ok(0)
 }
 
@@ -122,26 +128,50 @@ pub fn mprotect(_k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     Ok(0)
 }
 
-/// `mremap`: only shrinking in place; callers (glibc `realloc`) fall back to copying.
+const MREMAP_MAYMOVE: u32 = 1;
+const MREMAP_FIXED: u32 = 2;
+
+/// `mremap`: shrinking, growing in place when the pages after the mapping are free,
+/// moving with `MREMAP_MAYMOVE`, to an exact place with `MREMAP_FIXED`.
 pub fn mremap(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
-    let (addr, old, new) = (c.arg(0), c.arg(1), c.arg(2));
-    if addr % 4096 != 0 {
+    let (addr, old, new, flags) = (c.arg(0), c.arg(1), c.arg(2), c.arg(3));
+    if flags & !(MREMAP_MAYMOVE | MREMAP_FIXED) != 0
+        || (flags & MREMAP_FIXED != 0 && flags & MREMAP_MAYMOVE == 0)
+    {
         return Err(Errno::EINVAL.into());
     }
-    let page = |x: u32| u64::from(x).div_ceil(4096) * 4096;
-    if page(new) <= page(old) && page(new) > 0 {
-        if page(new) < page(old) {
-            let start = u64::from(addr) + page(new);
-            let len = page(old) - page(new);
-            let (Ok(start), Ok(len)) = (u32::try_from(start), u32::try_from(len)) else {
-                return Err(Errno::EINVAL.into());
-            };
-            let mut mm = t.mm.borrow_mut();
-            mm.space.munmap(&mut k.frames, start, len)?;
-        }
-        return Ok(addr);
+    let fixed = (flags & MREMAP_FIXED != 0).then(|| c.arg(4));
+    let mut mm = t.mm.borrow_mut();
+    let at = mm.space.mremap(
+        &mut k.frames,
+        addr,
+        old,
+        new,
+        flags & MREMAP_MAYMOVE != 0,
+        fixed,
+    )?;
+    mm.forget_code(addr, old);
+    if at != addr {
+        mm.forget_code(at, new);
     }
-    Err(Errno::ENOMEM.into())
+    Ok(at)
+}
+
+const MS_ASYNC: u32 = 1;
+const MS_INVALIDATE: u32 = 2;
+const MS_SYNC: u32 = 4;
+
+/// `msync`: writes the range's pages of shared file mappings back to their files.
+pub fn msync(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
+    let flags = c.arg(2);
+    if flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0
+        || (flags & MS_ASYNC != 0 && flags & MS_SYNC != 0)
+    {
+        return Err(Errno::EINVAL.into());
+    }
+    let mut mm = t.mm.borrow_mut();
+    mm.space.msync(&mut k.frames, c.arg(0), c.arg(1))?;
+    Ok(0)
 }
 
 pub fn nop(_k: &mut Kernel, _t: &mut Task, _c: &Call) -> SysResult {

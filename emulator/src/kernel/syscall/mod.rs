@@ -8,9 +8,11 @@
 //! (it will be called again with the same arguments), or `Handled` when it set the
 //! registers itself (`execve`, `sigreturn`, `exit`).
 
+pub mod cred;
 pub mod fs;
 pub mod futex;
 pub mod io;
+pub mod ldt;
 pub mod mm;
 pub mod names;
 pub mod process;
@@ -121,13 +123,18 @@ fn handler(n: u32) -> Option<Handler> {
         nr::CHMOD => f::chmod,
         nr::LSEEK => i::lseek,
         nr::GETPID => p::getpid,
-        nr::GETUID | nr::GETUID32 | nr::GETEUID | nr::GETEUID32 => p::getuid,
-        nr::GETGID | nr::GETGID32 | nr::GETEGID | nr::GETEGID32 => p::getgid,
-        nr::SETUID | nr::SETUID32 | nr::SETGID | nr::SETGID32 => p::setid,
-        nr::SETREUID32 | nr::SETREGID32 | nr::SETRESUID32 | nr::SETRESGID32 => p::setid,
-        nr::GETRESUID32 | nr::GETRESGID32 => p::getresid,
-        nr::GETGROUPS32 => p::getgroups,
-        nr::SETGROUPS32 => p::setid,
+        nr::GETUID | nr::GETUID32 | nr::GETEUID | nr::GETEUID32 => cred::getuid,
+        nr::GETGID | nr::GETGID32 | nr::GETEGID | nr::GETEGID32 => cred::getuid,
+        nr::SETUID | nr::SETUID32 | nr::SETGID | nr::SETGID32 => cred::setuid,
+        nr::SETREUID | nr::SETREUID32 | nr::SETREGID | nr::SETREGID32 => cred::setreuid,
+        nr::SETRESUID | nr::SETRESUID32 | nr::SETRESGID | nr::SETRESGID32 => cred::setresuid,
+        nr::GETRESUID | nr::GETRESUID32 | nr::GETRESGID | nr::GETRESGID32 => cred::getresuid,
+        nr::SETFSUID | nr::SETFSUID32 | nr::SETFSGID | nr::SETFSGID32 => cred::setfsuid,
+        nr::GETGROUPS | nr::GETGROUPS32 => cred::getgroups,
+        nr::SETGROUPS | nr::SETGROUPS32 => cred::setgroups,
+        nr::CAPGET => cred::capget,
+        nr::MODIFY_LDT => ldt::modify_ldt,
+        nr::CAPSET => cred::capset,
         nr::ALARM => t::alarm,
         nr::TIMER_CREATE => timer::timer_create,
         nr::TIMER_SETTIME => timer::timer_settime,
@@ -190,7 +197,8 @@ fn handler(n: u32) -> Option<Handler> {
         nr::READV => i::readv,
         nr::WRITEV => i::writev,
         nr::GETSID => p::getsid,
-        nr::MLOCK | nr::MUNLOCK | nr::MLOCKALL | nr::MUNLOCKALL | nr::MSYNC => m::nop,
+        nr::MLOCK | nr::MUNLOCK | nr::MLOCKALL | nr::MUNLOCKALL => m::nop,
+        nr::MSYNC => m::msync,
         nr::SCHED_YIELD => p::sched_yield,
         nr::NANOSLEEP => t::nanosleep,
         nr::MREMAP => m::mremap,

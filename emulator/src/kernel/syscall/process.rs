@@ -114,7 +114,9 @@ fn do_clone(
         t.mm.clone()
     } else {
         let child_space = t.mm.borrow_mut().space.fork(&mut k.frames);
-        Rc::new(RefCell::new(Mm::new(child_space)))
+        let mut child_mm = Mm::new(child_space);
+        child_mm.ldt = t.mm.borrow().ldt.clone();
+        Rc::new(RefCell::new(child_mm))
     };
     let files = if flags & CLONE_FILES != 0 {
         t.files.clone()
@@ -149,6 +151,15 @@ fn do_clone(
             uid: p.uid,
             gid: p.gid,
             groups: p.groups.clone(),
+            euid: p.euid,
+            suid: p.suid,
+            fsuid: p.fsuid,
+            egid: p.egid,
+            sgid: p.sgid,
+            fsgid: p.fsgid,
+            keep_caps: p.keep_caps,
+            caps_kept: p.caps_kept,
+            caps_raised: p.caps_raised,
             exe: p.exe.clone(),
             comm: p.comm.clone(),
             cmdline: p.cmdline.clone(),
@@ -412,47 +423,6 @@ pub fn getppid(_k: &mut Kernel, t: &mut Task, _c: &Call) -> SysResult {
     Ok(t.process.borrow().ppid)
 }
 
-pub fn getuid(_k: &mut Kernel, t: &mut Task, _c: &Call) -> SysResult {
-    Ok(t.process.borrow().uid)
-}
-
-pub fn getgid(_k: &mut Kernel, t: &mut Task, _c: &Call) -> SysResult {
-    Ok(t.process.borrow().gid)
-}
-
-/// Credential changes: everything runs as root, so they succeed without effect.
-pub fn setid(_k: &mut Kernel, t: &mut Task, _c: &Call) -> SysResult {
-    if t.process.borrow().uid != 0 {
-        return Err(Errno::EPERM.into());
-    }
-    Ok(0)
-}
-
-pub fn getresid(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
-    let id = if c.nr == super::names::nr::GETRESUID32 {
-        t.process.borrow().uid
-    } else {
-        t.process.borrow().gid
-    };
-    for i in 0..3 {
-        mem(k, t, |m| m.write_u32(c.arg(i), id))?;
-    }
-    Ok(0)
-}
-
-pub fn getgroups(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
-    let groups = t.process.borrow().groups.clone();
-    if c.arg(0) == 0 {
-        return Ok(groups.len() as u32);
-    }
-    if (c.arg(0) as usize) < groups.len() {
-        return Err(Errno::EINVAL.into());
-    }
-    let bytes: Vec<u8> = groups.iter().flat_map(|g| g.to_le_bytes()).collect();
-    mem(k, t, |m| m.write(c.arg(1), &bytes))?;
-    Ok(groups.len() as u32)
-}
-
 pub fn getpgrp(_k: &mut Kernel, t: &mut Task, _c: &Call) -> SysResult {
     Ok(t.process.borrow().pgid)
 }
@@ -638,7 +608,7 @@ pub fn prctl(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
             mem(k, t, |m| m.write(c.arg(1), &buf))?;
             Ok(0)
         }
-        _ => Err(Errno::EINVAL.into()),
+        _ => super::cred::prctl(t, c).unwrap_or(Err(Errno::EINVAL.into())),
     }
 }
 

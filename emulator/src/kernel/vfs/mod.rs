@@ -10,6 +10,7 @@ pub mod namei;
 
 use super::errno::{Errno, KResult};
 use super::fs::procfs;
+use super::perm::Cred;
 use super::task::Task;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -161,6 +162,8 @@ pub struct ProcCtx<'a> {
     pub uptime_ns: u64,
     pub frames_in_use: usize,
     pub memory_bytes: u64,
+    /// Who is resolving: directories need search permission for it.
+    pub cred: Cred,
 }
 
 /// The mount table.

@@ -4,6 +4,7 @@
 
 use super::{Loc, ProcCtx, Vfs, S_IFDIR, S_IFLNK};
 use crate::kernel::errno::{Errno, KResult};
+use crate::kernel::perm::{may_access, MAY_EXEC};
 
 /// Linux's limit on symbolic links followed in one resolution.
 const MAX_SYMLINKS: u32 = 40;
@@ -40,9 +41,11 @@ impl Vfs {
 
     /// One step: `name` in `dir` (a directory), mounts crossed.
     fn step(&self, ctx: &ProcCtx, walk: &Walk, dir: Loc, name: &[u8]) -> KResult<Loc> {
-        if !self.stat(ctx, dir)?.is_dir() {
+        let st = self.stat(ctx, dir)?;
+        if !st.is_dir() {
             return Err(Errno::ENOTDIR);
         }
+        may_access(&ctx.cred, &st, MAY_EXEC)?;
         match name {
             b"." => Ok(dir),
             b".." => self.parent(ctx, walk.root, dir),
@@ -112,7 +115,8 @@ impl Vfs {
     }
 
     /// Resolves all but the last component: the directory and the final name (which may
-    /// be `.` or `..`, or empty for `/`).
+    /// be `.` or `..`, or empty for `/`). The directory is searchable by `ctx.cred` when
+    /// the name is not empty (as Linux checks before looking at the last component).
     pub fn resolve_parent(
         &self,
         ctx: &ProcCtx,
@@ -129,21 +133,28 @@ impl Vfs {
             }
             &path[..end]
         };
-        match trimmed.iter().rposition(|&b| b == b'/') {
-            None => Ok((walk.start, trimmed.to_vec())),
+        let (dir, name) = match trimmed.iter().rposition(|&b| b == b'/') {
+            None => (walk.start, trimmed.to_vec()),
             Some(slash) => {
                 let dir_path = if slash == 0 {
                     &b"/"[..]
                 } else {
                     &trimmed[..slash]
                 };
-                let dir = self.resolve(ctx, walk, dir_path, true)?;
-                if !self.stat(ctx, dir)?.is_dir() {
-                    return Err(Errno::ENOTDIR);
-                }
-                Ok((dir, trimmed[slash + 1..].to_vec()))
+                (
+                    self.resolve(ctx, walk, dir_path, true)?,
+                    trimmed[slash + 1..].to_vec(),
+                )
             }
+        };
+        let st = self.stat(ctx, dir)?;
+        if !st.is_dir() {
+            return Err(Errno::ENOTDIR);
         }
+        if !name.is_empty() {
+            may_access(&ctx.cred, &st, MAY_EXEC)?;
+        }
+        Ok((dir, name))
     }
 
     /// The absolute path of a directory (or any location reachable from `root`), as

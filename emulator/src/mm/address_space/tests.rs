@@ -26,6 +26,38 @@ struct TestFile {
     ino: u64,
 }
 
+/// A file that records what is written back to it.
+struct BackedFile {
+    data: std::cell::RefCell<Vec<u8>>,
+}
+
+impl MappedFile for BackedFile {
+    fn identity(&self) -> (u64, u64) {
+        (0x801, 99)
+    }
+    fn path(&self) -> String {
+        "/test/backed".into()
+    }
+    fn size(&self) -> u64 {
+        self.data.borrow().len() as u64
+    }
+    fn read_page(&self, offset: u64, page: &mut [u8]) -> Result<(), i32> {
+        page.fill(0);
+        let data = self.data.borrow();
+        let start = (offset as usize).min(data.len());
+        let end = (start + page.len()).min(data.len());
+        page[..end - start].copy_from_slice(&data[start..end]);
+        Ok(())
+    }
+    fn write_page(&self, offset: u64, page: &[u8]) -> Result<(), i32> {
+        let mut data = self.data.borrow_mut();
+        let start = (offset as usize).min(data.len());
+        let end = (start + page.len()).min(data.len());
+        data[start..end].copy_from_slice(&page[..end - start]);
+        Ok(())
+    }
+}
+
 impl MappedFile for TestFile {
     fn identity(&self) -> (u64, u64) {
         (0x801, self.ino)
@@ -268,4 +300,84 @@ fn exhausting_frames_is_reported_not_panicked() {
     write_u32(&mut space, &mut frames, a + 4096, 1).unwrap();
     let err = write_u32(&mut space, &mut frames, a + 8192, 1).unwrap_err();
     assert_eq!(err.reason, FaultReason::NoMemoryOrIo);
+}
+
+#[test]
+fn shared_file_pages_are_cached_and_written_back_when_the_last_mapping_goes() {
+    let (mut a, mut frames) = setup();
+    let mut b = AddressSpace::new();
+    let file = Rc::new(BackedFile {
+        data: std::cell::RefCell::new(vec![0u8; 5000]),
+    });
+    let mut request = MapRequest::anonymous(2 * 4096, Prot::READ_WRITE);
+    request.backing = Backing::File {
+        file: file.clone(),
+        offset: 0,
+    };
+    request.shared = true;
+    let pa = a.mmap(&mut frames, request.clone()).unwrap();
+    let pb = b.mmap(&mut frames, request).unwrap();
+    write_u32(&mut a, &mut frames, pa + 4096, 0xdeadbeef).unwrap();
+    assert_eq!(read_u32(&mut b, &mut frames, pb + 4096), Ok(0xdeadbeef));
+    assert!(frames.has_file_pages((0x801, 99)));
+    a.msync(&mut frames, pa, 8192).unwrap();
+    assert_eq!(
+        &file.data.borrow()[4096..4100],
+        &0xdeadbeefu32.to_le_bytes()
+    );
+    write_u32(&mut b, &mut frames, pb, 7).unwrap();
+    a.munmap(&mut frames, pa, 8192).unwrap();
+    assert_eq!(
+        file.data.borrow()[0],
+        0,
+        "b still maps the page: no write-back yet"
+    );
+    b.munmap(&mut frames, pb, 8192).unwrap();
+    assert_eq!(file.data.borrow()[0], 7, "the last unmap wrote it back");
+    assert!(!frames.has_file_pages((0x801, 99)), "and emptied the cache");
+    assert_eq!(
+        file.data.borrow().len(),
+        5000,
+        "nothing past the end of file"
+    );
+}
+
+#[test]
+fn mremap_grows_in_place_moves_and_keeps_pages() {
+    let (mut space, mut frames) = setup();
+    let a = space
+        .mmap(
+            &mut frames,
+            MapRequest::anonymous(4 * 4096, Prot::READ_WRITE),
+        )
+        .unwrap();
+    space.munmap(&mut frames, a + 2 * 4096, 2 * 4096).unwrap();
+    write_u32(&mut space, &mut frames, a, 42).unwrap();
+    assert_eq!(
+        space.mremap(&mut frames, a, 2 * 4096, 4 * 4096, false, None),
+        Ok(a)
+    );
+    let mut blocker = MapRequest::anonymous(4096, Prot::READ);
+    blocker.addr = a + 4 * 4096;
+    blocker.fixed = true;
+    space.mmap(&mut frames, blocker).unwrap();
+    assert_eq!(
+        space.mremap(&mut frames, a, 4 * 4096, 8 * 4096, false, None),
+        Err(MmError::NoMemory)
+    );
+    let in_use = frames.in_use();
+    let b = space
+        .mremap(&mut frames, a, 4 * 4096, 8 * 4096, true, None)
+        .unwrap();
+    assert_ne!(a, b);
+    assert_eq!(frames.in_use(), in_use, "pages moved, not copied");
+    assert_eq!(read_u32(&mut space, &mut frames, b), Ok(42));
+    assert_eq!(
+        read_u32(&mut space, &mut frames, a).unwrap_err().reason,
+        FaultReason::Unmapped
+    );
+    assert_eq!(
+        space.mremap(&mut frames, a, 4096, 2 * 4096, true, None),
+        Err(MmError::BadAddress)
+    );
 }
