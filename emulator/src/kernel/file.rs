@@ -48,6 +48,14 @@ pub enum FileKind {
     Pty(super::ptmx::PtyEnd),
     /// A `signalfd`: reading takes pending signals of this set (the mask can change).
     SignalFd(Cell<u64>),
+    /// An `epoll` instance and its interest list.
+    Epoll(super::epoll::Epoll),
+    /// An `eventfd` counter.
+    EventFd(super::eventfd::EventFd),
+    /// A `timerfd` timer.
+    TimerFd(super::timerfd::TimerFd),
+    /// An `inotify` instance.
+    Inotify(super::inotify::Inotify),
 }
 
 /// An open file description.

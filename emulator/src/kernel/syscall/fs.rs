@@ -214,7 +214,7 @@ fn reopen_fd_link(
                 },
                 FileKind::ProcData { data } => FileKind::ProcData { data: data.clone() },
                 FileKind::ProcDir => FileKind::ProcDir,
-                FileKind::Pty(_) | FileKind::SignalFd(_) => return Err(Errno::ENXIO),
+                _ => return Err(Errno::ENXIO),
             };
             return Ok(Some(OpenFile::new(
                 kind,
@@ -330,7 +330,15 @@ pub fn stat_file(k: &Kernel, t: &Task, file: &OpenFile) -> KResult<Stat> {
             ..Stat::default()
         }),
         (_, Some(loc)) => stat_loc(k, t, loc),
-        _ => Err(Errno::EBADF),
+        // Anonymous inodes (signalfd, epoll, eventfd, timerfd, inotify).
+        (kind, None) => Ok(Stat {
+            dev: 0xd,
+            ino: kind as *const FileKind as usize as u64 >> 4,
+            mode: 0o600,
+            nlink: 1,
+            blksize: 4096,
+            ..Stat::default()
+        }),
     }
 }
 
