@@ -48,6 +48,12 @@ fn resolve_parent(k: &Kernel, t: &Task, dirfd: i32, path: &[u8]) -> KResult<(Loc
     k.vfs.resolve_parent(&ctx, walk, path)
 }
 
+/// The inode `inotify_add_watch` names by `path`, and whether it is a directory.
+pub fn resolve_for_watch(k: &Kernel, t: &Task, path: &[u8], follow: bool) -> KResult<(Loc, bool)> {
+    let loc = k.vfs.cross_down(resolve(k, t, AT_FDCWD, path, follow)?);
+    Ok((loc, stat_loc(k, t, loc)?.is_dir()))
+}
+
 fn stat_loc(k: &Kernel, t: &Task, loc: Loc) -> KResult<Stat> {
     k.vfs.stat(&proc_ctx(k, t), loc)
 }
@@ -143,6 +149,7 @@ pub fn do_open(
                 Some(fs) => {
                     if flags & O_TRUNC != 0 && writable && st.file_type() == S_IFREG {
                         fs.borrow_mut().truncate(loc.ino, 0)?;
+                        k.vfs.notify_inode(loc, crate::kernel::inotify::IN_MODIFY);
                     }
                     FileKind::Inode { fs, loc }
                 }
@@ -160,6 +167,10 @@ pub fn do_open(
         }
     };
     let file = OpenFile::new(kind, Some(loc), abs, flags);
+    if matches!(file.kind, FileKind::Inode { .. }) {
+        *file.notify.borrow_mut() = Some(k.vfs.notify.clone());
+        k.vfs.notify_inode(loc, crate::kernel::inotify::IN_OPEN);
+    }
     let fd = t
         .files
         .borrow_mut()
@@ -935,6 +946,7 @@ fn truncate_loc(k: &mut Kernel, t: &Task, loc: Loc, len: u64) -> SysResult {
     }
     let fs = k.vfs.disk(loc.mount).ok_or(Errno::EACCES)?;
     fs.borrow_mut().truncate(loc.ino, len)?;
+    k.vfs.notify_inode(loc, crate::kernel::inotify::IN_MODIFY);
     Ok(0)
 }
 

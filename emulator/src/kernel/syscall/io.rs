@@ -8,6 +8,7 @@ use crate::kernel::device::CharDevice;
 use crate::kernel::errno::{Errno, KResult};
 use crate::kernel::exec::proc_ctx;
 use crate::kernel::file::*;
+use crate::kernel::inotify::{IN_ACCESS, IN_MODIFY};
 use crate::kernel::pipe::{PipeEnd, PipeIo};
 use crate::kernel::platform::{ConsoleRead, Stream};
 use crate::kernel::signal::SIGPIPE;
@@ -42,12 +43,17 @@ fn read_file(
     let mut buf = vec![0u8; len];
     let offset = pos.unwrap_or(file.offset.get());
     let n = match &file.kind {
-        FileKind::Inode { fs, loc } => {
-            let mut fs = fs.borrow_mut();
+        FileKind::Inode { fs: fsr, loc } => {
+            let mut fs = fsr.borrow_mut();
             if fs.stat(loc.ino)?.mode & 0o170000 == S_IFDIR {
                 return Err(Errno::EISDIR.into());
             }
-            fs.read(loc.ino, offset, &mut buf)?
+            let n = fs.read(loc.ino, offset, &mut buf)?;
+            drop(fs);
+            if n > 0 {
+                k.vfs.notify.inode_event(fsr, *loc, false, IN_ACCESS);
+            }
+            n
         }
         FileKind::ProcData { data } => {
             let start = (offset as usize).min(data.len());
@@ -127,8 +133,8 @@ fn write_file(
         return Err(Errno::EBADF.into());
     }
     match &file.kind {
-        FileKind::Inode { fs, loc } => {
-            let mut fs = fs.borrow_mut();
+        FileKind::Inode { fs: fsr, loc } => {
+            let mut fs = fsr.borrow_mut();
             let offset = match pos {
                 Some(p) => p,
                 None if file.flags.get() & O_APPEND != 0 => fs.stat(loc.ino)?.size,
@@ -137,6 +143,10 @@ fn write_file(
             let n = fs.write(loc.ino, offset, data)?;
             if pos.is_none() {
                 file.offset.set(offset + n as u64);
+            }
+            drop(fs);
+            if n > 0 {
+                k.vfs.notify.inode_event(fsr, *loc, false, IN_MODIFY);
             }
             Ok(n as u32)
         }
@@ -475,6 +485,7 @@ pub fn ioctl(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
         FIONREAD => {
             let n = match &file.kind {
                 FileKind::Pipe(p) => p.pipe.borrow().data.len() as u32,
+                FileKind::Inotify(i) => i.pending_bytes(),
                 FileKind::Inode { .. } => {
                     let st = stat_file(k, t, &file)?;
                     if st.mode & 0o170000 != S_IFREG {
