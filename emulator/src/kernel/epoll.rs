@@ -261,13 +261,12 @@ pub fn epoll_ctl(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     }
     let exclusive_ok =
         EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE;
-    if events & EPOLLEXCLUSIVE != 0 {
-        if op == EPOLL_CTL_MOD
+    if events & EPOLLEXCLUSIVE != 0
+        && (op == EPOLL_CTL_MOD
             || events & !exclusive_ok != 0
-            || matches!(target.kind, FileKind::Epoll(_))
-        {
-            return Err(Errno::EINVAL.into());
-        }
+            || matches!(target.kind, FileKind::Epoll(_)))
+    {
+        return Err(Errno::EINVAL.into());
     }
     events |= EPOLLERR | EPOLLHUP;
     ep.prune();

@@ -54,13 +54,16 @@ impl TimerFd {
         let mut s = self.state.get();
         if let Some(next) = s.next {
             if now >= next {
-                let n = if s.interval > 0 {
-                    let n = 1 + (now - next) / s.interval;
-                    s.next = Some(next + n * s.interval);
-                    n
-                } else {
-                    s.next = None;
-                    1
+                let n = match (now - next).checked_div(s.interval) {
+                    Some(periods) => {
+                        let n = 1 + periods;
+                        s.next = Some(next + n * s.interval);
+                        n
+                    }
+                    None => {
+                        s.next = None;
+                        1
+                    }
                 };
                 s.ticks = s.ticks.saturating_add(n);
                 s.seq += n;

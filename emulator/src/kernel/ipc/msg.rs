@@ -139,7 +139,7 @@ fn pick(q: &Queue, msgtyp: i32, flags: u32) -> Option<usize> {
             let bound = t.unsigned_abs();
             let mut best: Option<usize> = None;
             for (i, m) in msgs.iter().enumerate() {
-                if (m.0 as u32) <= bound && best.is_none_or(|b| m.0 < msgs[b].0) {
+                if (m.0 as u32) <= bound && best.map_or(true, |b| m.0 < msgs[b].0) {
                     best = Some(i);
                 }
             }
