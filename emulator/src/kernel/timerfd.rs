@@ -57,7 +57,7 @@ impl TimerFd {
                 let n = match (now - next).checked_div(s.interval) {
                     Some(periods) => {
                         let n = 1 + periods;
-                        s.next = Some(next + n * s.interval);
+                        s.next = Some(next.saturating_add(n.saturating_mul(s.interval)));
                         n
                     }
                     None => {
@@ -66,7 +66,7 @@ impl TimerFd {
                     }
                 };
                 s.ticks = s.ticks.saturating_add(n);
-                s.seq += n;
+                s.seq = s.seq.wrapping_add(n);
                 self.state.set(s);
             }
         }

@@ -34,8 +34,8 @@ pub struct Queue {
 }
 
 impl Queue {
-    fn cbytes(&self) -> u32 {
-        self.msgs.iter().map(|m| m.1.len() as u32).sum()
+    fn cbytes(&self) -> u64 {
+        self.msgs.iter().map(|m| m.1.len() as u64).sum()
     }
 }
 
@@ -116,7 +116,9 @@ pub fn msgsnd(
     if !cred.may(&q.perm, 0o2) {
         return Err(Errno::EACCES.into());
     }
-    if size + q.cbytes() > q.qbytes || q.msgs.len() as u32 + 1 > q.qbytes {
+    if u64::from(size) + q.cbytes() > u64::from(q.qbytes)
+        || q.msgs.len() as u64 >= u64::from(q.qbytes)
+    {
         return Err(would_block(flags, Errno::EAGAIN));
     }
     q.msgs.push_back((mtype, text));
@@ -201,7 +203,7 @@ fn stat_of(q: &Queue) -> MsqidDs {
         stime: q.stime,
         rtime: q.rtime,
         ctime: q.ctime,
-        cbytes: q.cbytes(),
+        cbytes: q.cbytes().min(u64::from(u32::MAX)) as u32,
         qnum: q.msgs.len() as u32,
         qbytes: q.qbytes,
         lspid: q.lspid,
@@ -229,8 +231,10 @@ pub fn msgctl(k: &mut Kernel, t: &mut Task, id: i32, cmd: u32, buf: u32) -> SysR
         ];
         if cmd == MSG_INFO {
             info[0] = qs.len() as i32;
-            info[1] = qs.values().map(|q| q.msgs.len() as i32).sum();
-            info[6] = qs.values().map(|q| q.cbytes() as i32).sum();
+            let count: u64 = qs.values().map(|q| q.msgs.len() as u64).sum();
+            let bytes: u64 = qs.values().map(Queue::cbytes).sum();
+            info[1] = count.min(i32::MAX as u64) as i32;
+            info[6] = bytes.min(i32::MAX as u64) as i32;
         }
         mem(k, t, |m| m.write_obj(buf, &info))?;
         return Ok(k.ipc.msg.highest_index());

@@ -278,7 +278,11 @@ pub fn shmctl(k: &mut Kernel, t: &mut Task, id: i32, cmd: u32, buf: u32) -> SysR
         SHM_INFO => {
             // struct shm_info: used_ids, shm_tot, shm_rss, shm_swp, swap_attempts/successes.
             let segs = &k.ipc.shm.objects;
-            let pages: u32 = segs.values().map(|s| s.size.div_ceil(PAGE_SIZE)).sum();
+            let pages: u64 = segs
+                .values()
+                .map(|s| u64::from(s.size.div_ceil(PAGE_SIZE)))
+                .sum();
+            let pages = pages.min(u64::from(u32::MAX)) as u32;
             let info: [u32; 6] = [segs.len() as u32, pages, pages, 0, 0, 0];
             mem(k, t, |m| m.write_obj(buf, &info))?;
             return Ok(k.ipc.shm.highest_index());
