@@ -12,9 +12,10 @@
 
 use super::errno::{Errno, KResult};
 use super::file::{FdEntry, FileKind, OpenFile, O_CLOEXEC, O_RDWR};
+use super::signal::SigSet;
 use super::syscall::io::{deadline, fd_file, file_ready, timed_out, ts64};
 use super::syscall::{mem, Call, SysError, SysResult};
-use super::task::Task;
+use super::task::{Task, TaskState};
 use super::Kernel;
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -352,21 +353,38 @@ pub fn epoll_wait(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     wait(k, t, c, ms_timeout(c.int(3)))
 }
 
-/// `epoll_pwait(epfd, events, maxevents, timeout_ms, sigmask, sigsetsize)`: the mask is
-/// applied for the wait like `ppoll` does here (not at all: signals end it as usual).
-pub fn epoll_pwait(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
-    if c.arg(4) != 0 && c.arg(5) != 8 {
-        return Err(Errno::EINVAL.into());
+/// The `p` forms: `sigmask` (if given) replaces the signal mask for the wait, and is
+/// undone when the call returns (a handler run for a signal it let in restores it
+/// through `saved_mask`, as `rt_sigsuspend` does).
+fn pwait(k: &mut Kernel, t: &mut Task, c: &Call, timeout_ns: Option<u64>) -> SysResult {
+    let sigmask = c.arg(4);
+    if sigmask != 0 {
+        if c.arg(5) != 8 {
+            return Err(Errno::EINVAL.into());
+        }
+        if !matches!(t.state, TaskState::Parked(_)) {
+            let set: u64 = mem(k, t, |m| m.read_obj(sigmask))?;
+            t.saved_mask = Some(t.sigmask);
+            t.sigmask = SigSet(set).blockable();
+        }
     }
-    wait(k, t, c, ms_timeout(c.int(3)))
+    let result = wait(k, t, c, timeout_ns);
+    if sigmask != 0 && !matches!(result, Err(SysError::Block(_))) {
+        if let Some(mask) = t.saved_mask.take() {
+            t.sigmask = mask;
+        }
+    }
+    result
+}
+
+/// `epoll_pwait(epfd, events, maxevents, timeout_ms, sigmask, sigsetsize)`.
+pub fn epoll_pwait(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
+    pwait(k, t, c, ms_timeout(c.int(3)))
 }
 
 /// `epoll_pwait2(epfd, events, maxevents, timeout, sigmask, sigsetsize)`: the timeout is
 /// a `struct __kernel_timespec` (NULL: forever).
 pub fn epoll_pwait2(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
-    if c.arg(4) != 0 && c.arg(5) != 8 {
-        return Err(Errno::EINVAL.into());
-    }
     let timeout = ts64(k, t, c.arg(3))?;
-    wait(k, t, c, timeout)
+    pwait(k, t, c, timeout)
 }

@@ -15,6 +15,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+static volatile sig_atomic_t got;
+static void on_usr1(int s) { got = s; }
+
 #define CHECK(label, expr)                                                          \
     do {                                                                            \
         errno = 0;                                                                  \
@@ -184,6 +187,20 @@ int main(void) {
     sigset_t mask;
     sigemptyset(&mask);
     CHECK("epoll_pwait", epoll_pwait(ep, &ev, 1, 0, &mask));
+    /* epoll_pwait lets in a signal its mask unblocks, and puts the old mask back. */
+    signal(SIGUSR1, on_usr1);
+    sigset_t block, now;
+    sigemptyset(&block);
+    sigaddset(&block, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &block, NULL);
+    raise(SIGUSR1);
+    int r = epoll_pwait(ep, &ev, 1, 1000, &mask);
+    printf("pwait with signal: %d %s handler=%d\n", r, r < 0 ? strerrorname_np(errno) : "ok", got);
+    sigprocmask(SIG_BLOCK, NULL, &now);
+    printf("mask restored: %d\n", sigismember(&now, SIGUSR1));
+    got = 0;
+    r = epoll_pwait(ep, &ev, 1, 20, &block);
+    printf("pwait blocked signal: %d handler=%d\n", r, got);
     struct { int64_t sec, nsec; } ts = {0, 1000000};
     CHECK("epoll_pwait2", syscall(441, ep, &ev, 1, &ts, NULL, 8));
     ts.nsec = -1;
