@@ -5,8 +5,10 @@
 //! carries a version in its high 16 bits (`msgrcv` version 0 passes a `struct
 //! ipc_kludge`; `shmat` stores the address through `third`).
 //!
-//! The ctl calls accept `IPC_64` and always use the 64-bit layouts (`ipc64_perm`,
-//! `shmid64_ds`, `semid64_ds`, `msqid64_ds`), which is what glibc asks for.
+//! The ctl calls use the 64-bit layouts (`ipc64_perm`, `shmid64_ds`, `semid64_ds`,
+//! `msqid64_ds`), which glibc asks for with `IPC_64`, and which the direct calls always
+//! use; through the multiplexer a command without `IPC_64` gets the old (`IPC_OLD`)
+//! layouts with 16-bit ids, as Linux gives it.
 //! A wait (`semop`, `msgsnd`, `msgrcv`) parks and is retried by the scheduler; a retry
 //! that finds its object gone fails with `EIDRM`.
 
@@ -53,6 +55,20 @@ pub struct Ipc64Perm {
 }
 const _: () = assert!(std::mem::size_of::<Ipc64Perm>() == 36);
 
+/// `struct ipc_perm` (i386, the `IPC_OLD` layout): 16 bytes.
+#[derive(Clone, Copy, Debug, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[repr(C)]
+pub struct IpcPermOld {
+    pub key: i32,
+    pub uid: u16,
+    pub gid: u16,
+    pub cuid: u16,
+    pub cgid: u16,
+    pub mode: u16,
+    pub seq: u16,
+}
+const _: () = assert!(std::mem::size_of::<IpcPermOld>() == 16);
+
 /// Owner, creator and mode of an object.
 #[derive(Clone, Copy, Debug)]
 pub struct Perm {
@@ -67,6 +83,25 @@ pub struct Perm {
 }
 
 impl Perm {
+    pub fn to_old(&self) -> IpcPermOld {
+        IpcPermOld {
+            key: self.key,
+            uid: self.uid as u16,
+            gid: self.gid as u16,
+            cuid: self.cuid as u16,
+            cgid: self.cgid as u16,
+            mode: self.mode as u16,
+            seq: self.seq,
+        }
+    }
+
+    /// What `IPC_SET` changes: owner, group, permission bits.
+    pub fn set(&mut self, uid: u32, gid: u32, mode: u32) {
+        self.uid = uid;
+        self.gid = gid;
+        self.mode = (self.mode & !0o777) | (mode & 0o777);
+    }
+
     pub fn to_abi(&self) -> Ipc64Perm {
         Ipc64Perm {
             key: self.key,
@@ -279,7 +314,8 @@ pub fn ipc(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
                 return Err(Errno::EINVAL.into());
             }
             let arg = mem(k, t, |m| m.read_u32(ptr))?;
-            sem::semctl(k, t, first as i32, second as i32, third, arg)
+            let old = third & IPC_64 == 0;
+            sem::semctl(k, t, first as i32, second as i32, third, arg, old)
         }
         MSGSND => msg::msgsnd(k, t, first as i32, ptr, second, third),
         MSGRCV => {
@@ -295,7 +331,7 @@ pub fn ipc(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
             msg::msgrcv(k, t, first as i32, msgp, second, msgtyp, third)
         }
         MSGGET => msg::msgget(k, t, first as i32, second),
-        MSGCTL => msg::msgctl(k, t, first as i32, second, ptr),
+        MSGCTL => msg::msgctl(k, t, first as i32, second, ptr, second & IPC_64 == 0),
         SHMAT => {
             if version == 1 {
                 return Err(Errno::EINVAL.into());
@@ -306,7 +342,7 @@ pub fn ipc(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
         }
         SHMDT => shm::shmdt(k, t, ptr),
         SHMGET => shm::shmget(k, t, first as i32, second, third),
-        SHMCTL => shm::shmctl(k, t, first as i32, second, ptr),
+        SHMCTL => shm::shmctl(k, t, first as i32, second, ptr, second & IPC_64 == 0),
         _ => Err(Errno::ENOSYS.into()),
     }
 }
@@ -324,7 +360,7 @@ pub fn shmdt(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
 }
 
 pub fn shmctl(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
-    shm::shmctl(k, t, c.int(0), c.arg(1), c.arg(2))
+    shm::shmctl(k, t, c.int(0), c.arg(1), c.arg(2), false)
 }
 
 pub fn semget(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
@@ -332,7 +368,7 @@ pub fn semget(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
 }
 
 pub fn semctl(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
-    sem::semctl(k, t, c.int(0), c.int(1), c.arg(2), c.arg(3))
+    sem::semctl(k, t, c.int(0), c.int(1), c.arg(2), c.arg(3), false)
 }
 
 /// `semtimedop_time64(semid, sops, nsops, timeout)`.
@@ -354,5 +390,5 @@ pub fn msgrcv(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
 }
 
 pub fn msgctl(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
-    msg::msgctl(k, t, c.int(0), c.arg(1), c.arg(2))
+    msg::msgctl(k, t, c.int(0), c.arg(1), c.arg(2), false)
 }

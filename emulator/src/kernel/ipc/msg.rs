@@ -3,7 +3,8 @@
 //! `MSG_EXCEPT`, or the lowest type up to a bound; `MSG_NOERROR` truncates, `MSG_COPY`
 //! peeks by position), `msgctl`. A message is `long mtype` (4 bytes on i386) and text.
 
-use super::{gone, ipc_get, now_secs, Cred, Ipc64Perm, Perm, IPC_INFO, IPC_NOWAIT, IPC_RMID};
+use super::{gone, ipc_get, now_secs, Cred, Ipc64Perm, IpcPermOld, Perm};
+use super::{IPC_INFO, IPC_NOWAIT, IPC_RMID};
 use super::{IPC_SET, IPC_STAT};
 use crate::kernel::errno::Errno;
 use crate::kernel::syscall::{mem, SysError, SysResult};
@@ -59,6 +60,27 @@ struct MsqidDs {
     unused5: u32,
 }
 const _: () = assert!(std::mem::size_of::<MsqidDs>() == 88);
+
+/// `struct msqid_ds` (i386, `IPC_OLD`): 56 bytes.
+#[derive(Clone, Copy, Debug, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[repr(C)]
+struct MsqidDsOld {
+    perm: IpcPermOld,
+    first: u32,
+    last: u32,
+    stime: u32,
+    rtime: u32,
+    ctime: u32,
+    lcbytes: u32,
+    lqbytes: u32,
+    cbytes: u16,
+    qnum: u16,
+    qbytes: u16,
+    lspid: u16,
+    lrpid: u16,
+    pad: u16,
+}
+const _: () = assert!(std::mem::size_of::<MsqidDsOld>() == 56);
 
 pub fn msgget(k: &mut Kernel, t: &mut Task, key: i32, flags: u32) -> SysResult {
     let cred = Cred::of(t);
@@ -212,7 +234,8 @@ fn stat_of(q: &Queue) -> MsqidDs {
     }
 }
 
-pub fn msgctl(k: &mut Kernel, t: &mut Task, id: i32, cmd: u32, buf: u32) -> SysResult {
+/// `msgctl`; `old`: the `IPC_OLD` layouts (the multiplexer without `IPC_64`).
+pub fn msgctl(k: &mut Kernel, t: &mut Task, id: i32, cmd: u32, buf: u32, old: bool) -> SysResult {
     let cmd = cmd & !super::IPC_64;
     let cred = Cred::of(t);
     if matches!(cmd, IPC_INFO | MSG_INFO) {
@@ -260,23 +283,47 @@ pub fn msgctl(k: &mut Kernel, t: &mut Task, id: i32, cmd: u32, buf: u32) -> SysR
                 return Err(Errno::EACCES.into());
             }
             let ds = stat_of(q);
-            mem(k, t, |m| m.write_obj(buf, &ds))?;
+            if old {
+                let short = |v: u32| v.min(0xffff) as u16;
+                let ds = MsqidDsOld {
+                    perm: q.perm.to_old(),
+                    stime: ds.stime,
+                    rtime: ds.rtime,
+                    ctime: ds.ctime,
+                    cbytes: short(ds.cbytes),
+                    qnum: short(ds.qnum),
+                    qbytes: short(ds.qbytes),
+                    lspid: ds.lspid as u16,
+                    lrpid: ds.lrpid as u16,
+                    ..Default::default()
+                };
+                mem(k, t, |m| m.write_obj(buf, &ds))?;
+            } else {
+                mem(k, t, |m| m.write_obj(buf, &ds))?;
+            }
             Ok(if by_index { id } else { 0 })
         }
         IPC_SET => {
-            let ds: MsqidDs = mem(k, t, |m| m.read_obj(buf))?;
+            let (uid, gid, mode, qbytes) = if old {
+                // As Linux's 32-bit compatibility layer: the 16-bit fields only
+                // (`msg_lcbytes`/`msg_lqbytes` stay unused both ways).
+                let ds: MsqidDsOld = mem(k, t, |m| m.read_obj(buf))?;
+                let p = ds.perm;
+                (p.uid.into(), p.gid.into(), p.mode.into(), ds.qbytes.into())
+            } else {
+                let ds: MsqidDs = mem(k, t, |m| m.read_obj(buf))?;
+                (ds.perm.uid, ds.perm.gid, ds.perm.mode.into(), ds.qbytes)
+            };
             let now = now_secs(k);
             let q = k.ipc.msg.objects.get_mut(&id).ok_or(Errno::EINVAL)?;
             if !cred.owns(&q.perm) {
                 return Err(Errno::EPERM.into());
             }
-            if ds.qbytes > MSGMNB && cred.uid != 0 {
+            if qbytes > MSGMNB && cred.uid != 0 {
                 return Err(Errno::EPERM.into());
             }
-            q.qbytes = ds.qbytes;
-            q.perm.uid = ds.perm.uid;
-            q.perm.gid = ds.perm.gid;
-            q.perm.mode = (q.perm.mode & !0o777) | (u32::from(ds.perm.mode) & 0o777);
+            q.qbytes = qbytes;
+            q.perm.set(uid, gid, mode);
             q.ctime = now;
             Ok(0)
         }

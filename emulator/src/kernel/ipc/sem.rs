@@ -2,7 +2,8 @@
 //! applied at once or none; a call that cannot proceed parks and is retried), `semctl`,
 //! and `SEM_UNDO` adjustments applied when the process ends.
 
-use super::{gone, ipc_get, now_secs, Cred, Ipc64Perm, Perm, IPC_INFO, IPC_NOWAIT, IPC_RMID};
+use super::{gone, ipc_get, now_secs, Cred, Ipc64Perm, IpcPermOld, Perm};
+use super::{IPC_INFO, IPC_NOWAIT, IPC_RMID};
 use super::{IPC_SET, IPC_STAT};
 use crate::kernel::errno::{Errno, KResult};
 use crate::kernel::syscall::io::{deadline, timed_out};
@@ -55,6 +56,22 @@ struct SemidDs {
     unused4: u32,
 }
 const _: () = assert!(std::mem::size_of::<SemidDs>() == 64);
+
+/// `struct semid_ds` (i386, `IPC_OLD`): 44 bytes.
+#[derive(Clone, Copy, Debug, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[repr(C)]
+struct SemidDsOld {
+    perm: IpcPermOld,
+    otime: u32,
+    ctime: u32,
+    base: u32,
+    pending: u32,
+    pending_last: u32,
+    undo: u32,
+    nsems: u16,
+    pad: u16,
+}
+const _: () = assert!(std::mem::size_of::<SemidDsOld>() == 44);
 
 /// `struct sembuf`: 6 bytes.
 #[derive(Clone, Copy, Debug, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
@@ -263,7 +280,16 @@ fn clear_undo(k: &mut Kernel, id: u32, num: Option<usize>) {
     }
 }
 
-pub fn semctl(k: &mut Kernel, t: &mut Task, id: i32, num: i32, cmd: u32, arg: u32) -> SysResult {
+/// `semctl`; `old`: the `IPC_OLD` layouts (the multiplexer without `IPC_64`).
+pub fn semctl(
+    k: &mut Kernel,
+    t: &mut Task,
+    id: i32,
+    num: i32,
+    cmd: u32,
+    arg: u32,
+    old: bool,
+) -> SysResult {
     let cmd = cmd & !super::IPC_64;
     let cred = Cred::of(t);
     if matches!(cmd, IPC_INFO | SEM_INFO) {
@@ -324,25 +350,40 @@ pub fn semctl(k: &mut Kernel, t: &mut Task, id: i32, num: i32, cmd: u32, arg: u3
             if cmd != SEM_STAT_ANY && !read_ok {
                 return Err(Errno::EACCES.into());
             }
-            let ds = SemidDs {
-                perm: set.perm.to_abi(),
-                otime: set.otime,
-                ctime: set.ctime,
-                nsems: nsems as u32,
-                ..Default::default()
-            };
-            mem(k, t, |m| m.write_obj(arg, &ds))?;
+            if old {
+                let ds = SemidDsOld {
+                    perm: set.perm.to_old(),
+                    otime: set.otime,
+                    ctime: set.ctime,
+                    nsems: nsems as u16,
+                    ..Default::default()
+                };
+                mem(k, t, |m| m.write_obj(arg, &ds))?;
+            } else {
+                let ds = SemidDs {
+                    perm: set.perm.to_abi(),
+                    otime: set.otime,
+                    ctime: set.ctime,
+                    nsems: nsems as u32,
+                    ..Default::default()
+                };
+                mem(k, t, |m| m.write_obj(arg, &ds))?;
+            }
             Ok(if by_index { id } else { 0 })
         }
         IPC_SET => {
-            let ds: SemidDs = mem(k, t, |m| m.read_obj(arg))?;
+            let (uid, gid, mode) = if old {
+                let ds: SemidDsOld = mem(k, t, |m| m.read_obj(arg))?;
+                (ds.perm.uid.into(), ds.perm.gid.into(), ds.perm.mode.into())
+            } else {
+                let ds: SemidDs = mem(k, t, |m| m.read_obj(arg))?;
+                (ds.perm.uid, ds.perm.gid, ds.perm.mode.into())
+            };
             let set = k.ipc.sem.objects.get_mut(&id).ok_or(Errno::EINVAL)?;
             if !cred.owns(&set.perm) {
                 return Err(Errno::EPERM.into());
             }
-            set.perm.uid = ds.perm.uid;
-            set.perm.gid = ds.perm.gid;
-            set.perm.mode = (set.perm.mode & !0o777) | (u32::from(ds.perm.mode) & 0o777);
+            set.perm.set(uid, gid, mode);
             set.ctime = now;
             Ok(0)
         }

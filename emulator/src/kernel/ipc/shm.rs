@@ -4,7 +4,8 @@
 //! attach count is the number of mappings holding its file (forks and splits count, as
 //! in Linux); a removed segment is destroyed once that reaches zero.
 
-use super::{ipc_get, now_secs, Cred, Ipc64Perm, Perm, IPC_INFO, IPC_RMID, IPC_SET, IPC_STAT};
+use super::{ipc_get, now_secs, Cred, Ipc64Perm, IpcPermOld, Perm};
+use super::{IPC_INFO, IPC_RMID, IPC_SET, IPC_STAT};
 use crate::kernel::errno::{Errno, KResult};
 use crate::kernel::syscall::{mem, SysResult};
 use crate::kernel::task::Task;
@@ -89,6 +90,24 @@ struct ShmidDs {
     unused5: u32,
 }
 const _: () = assert!(std::mem::size_of::<ShmidDs>() == 84);
+
+/// `struct shmid_ds` (i386, `IPC_OLD`): 48 bytes.
+#[derive(Clone, Copy, Debug, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[repr(C)]
+struct ShmidDsOld {
+    perm: IpcPermOld,
+    segsz: u32,
+    atime: u32,
+    dtime: u32,
+    ctime: u32,
+    cpid: u16,
+    lpid: u16,
+    nattch: u16,
+    unused: u16,
+    unused2: u32,
+    unused3: u32,
+}
+const _: () = assert!(std::mem::size_of::<ShmidDsOld>() == 48);
 
 /// Destroys removed segments without attaches.
 pub fn sweep(k: &mut Kernel) {
@@ -265,14 +284,19 @@ pub fn shmdt(k: &mut Kernel, t: &mut Task, addr: u32) -> SysResult {
     Ok(0)
 }
 
-pub fn shmctl(k: &mut Kernel, t: &mut Task, id: i32, cmd: u32, buf: u32) -> SysResult {
+/// `shmctl`; `old`: the `IPC_OLD` layouts (the multiplexer without `IPC_64`).
+pub fn shmctl(k: &mut Kernel, t: &mut Task, id: i32, cmd: u32, buf: u32, old: bool) -> SysResult {
     let cmd = cmd & !super::IPC_64;
     let cred = Cred::of(t);
     match cmd {
         IPC_INFO => {
             // struct shminfo64: shmmax, shmmin, shmmni, shmseg, shmall, 4 unused.
             let info: [u32; 9] = [SHMMAX, SHMMIN, 4096, 4096, u32::MAX >> 12, 0, 0, 0, 0];
-            mem(k, t, |m| m.write_obj(buf, &info))?;
+            // The old `struct shminfo` is the first five, as ints.
+            let len = if old { 5 } else { 9 };
+            mem(k, t, |m| {
+                m.write(buf, zerocopy::IntoBytes::as_bytes(&info[..len]))
+            })?;
             return Ok(k.ipc.shm.highest_index());
         }
         SHM_INFO => {
@@ -320,19 +344,38 @@ pub fn shmctl(k: &mut Kernel, t: &mut Task, id: i32, cmd: u32, buf: u32) -> SysR
                 nattch: seg.nattch(),
                 ..Default::default()
             };
-            mem(k, t, |m| m.write_obj(buf, &ds))?;
+            if old {
+                let ds = ShmidDsOld {
+                    perm: seg.perm.to_old(),
+                    segsz: ds.segsz,
+                    atime: ds.atime,
+                    dtime: ds.dtime,
+                    ctime: ds.ctime,
+                    cpid: ds.cpid as u16,
+                    lpid: ds.lpid as u16,
+                    nattch: ds.nattch.min(0xffff) as u16,
+                    ..Default::default()
+                };
+                mem(k, t, |m| m.write_obj(buf, &ds))?;
+            } else {
+                mem(k, t, |m| m.write_obj(buf, &ds))?;
+            }
             Ok(if by_index { id } else { 0 })
         }
         IPC_SET => {
-            let ds: ShmidDs = mem(k, t, |m| m.read_obj(buf))?;
+            let (uid, gid, mode) = if old {
+                let ds: ShmidDsOld = mem(k, t, |m| m.read_obj(buf))?;
+                (ds.perm.uid.into(), ds.perm.gid.into(), ds.perm.mode.into())
+            } else {
+                let ds: ShmidDs = mem(k, t, |m| m.read_obj(buf))?;
+                (ds.perm.uid, ds.perm.gid, ds.perm.mode.into())
+            };
             let now = now_secs(k);
             let seg = k.ipc.shm.objects.get_mut(&id).ok_or(Errno::EINVAL)?;
             if !cred.owns(&seg.perm) {
                 return Err(Errno::EPERM.into());
             }
-            seg.perm.uid = ds.perm.uid;
-            seg.perm.gid = ds.perm.gid;
-            seg.perm.mode = (seg.perm.mode & !0o777) | (u32::from(ds.perm.mode) & 0o777);
+            seg.perm.set(uid, gid, mode);
             seg.ctime = now;
             Ok(0)
         }

@@ -90,5 +90,44 @@ int main(void) {
     printf("qnum=%lu qbytes=%lu\n", (unsigned long)mds.msg_qnum, (unsigned long)mds.msg_qbytes);
     CHECK("msgctl IPC_RMID", syscall(MSGCTL, q, IPC_RMID, 0));
     CHECK("ipc bad call", syscall(IPC, 99, 0, 0, 0, 0));
+
+    /* The multiplexer without IPC_64: the old layouts, 16-bit ids. */
+    struct old_perm { int key; unsigned short uid, gid, cuid, cgid, mode, seq; };
+    struct { struct old_perm perm; int segsz; long atime, dtime, ctime;
+             unsigned short cpid, lpid, nattch, unused; void *u2, *u3; } oshm;
+    struct { struct old_perm perm; long otime, ctime; void *p[4]; unsigned short nsems; } osem;
+    struct { struct old_perm perm; void *first, *last; long stime, rtime, ctime;
+             unsigned long lcbytes, lqbytes; unsigned short cbytes, qnum, qbytes, lspid, lrpid; } omsg;
+    printf("old sizes: %zu %zu %zu\n", sizeof oshm, sizeof osem, sizeof omsg);
+    m = syscall(SHMGET, IPC_PRIVATE, 5000, IPC_CREAT | 0604);
+    p = (char *)syscall(SHMAT, m, 0, 0);
+    memset(&oshm, 0xff, sizeof oshm);
+    CHECK("old shm IPC_STAT", syscall(IPC, 24, m, IPC_STAT, 0, &oshm));
+    printf("old shm: segsz=%d mode=%o nattch=%u uid=%u cpid_me=%d\n", oshm.segsz, oshm.perm.mode,
+           oshm.nattch, oshm.perm.uid, oshm.cpid == (unsigned short)getpid());
+    oshm.perm.mode = 0640;
+    CHECK("old shm IPC_SET", syscall(IPC, 24, m, IPC_SET, 0, &oshm));
+    CHECK("shmctl IPC_STAT", syscall(SHMCTL, m, IPC_STAT, &ds));
+    printf("mode now %o\n", ds.shm_perm.mode);
+    syscall(SHMDT, p);
+    syscall(SHMCTL, m, IPC_RMID, 0);
+    s = syscall(SEMGET, IPC_PRIVATE, 3, IPC_CREAT | 0600);
+    void *semarg = &osem;
+    memset(&osem, 0xff, sizeof osem);
+    CHECK("old sem IPC_STAT", syscall(IPC, 3, s, 0, IPC_STAT, &semarg));
+    printf("old sem: nsems=%u mode=%o\n", osem.nsems, osem.perm.mode);
+    syscall(SEMCTL, s, 0, IPC_RMID, 0);
+    q = syscall(MSGGET, IPC_PRIVATE, IPC_CREAT | 0600);
+    syscall(MSGSND, q, &msg, 6, 0);
+    memset(&omsg, 0xff, sizeof omsg);
+    CHECK("old msg IPC_STAT", syscall(IPC, 14, q, IPC_STAT, 0, &omsg));
+    printf("old msg: qnum=%u cbytes=%u lcbytes=%lu qbytes=%u lqbytes=%lu lspid_me=%d\n", omsg.qnum,
+           omsg.cbytes, omsg.lcbytes, omsg.qbytes, omsg.lqbytes, omsg.lspid == (unsigned short)getpid());
+    omsg.qbytes = 0;
+    omsg.lqbytes = 3000;
+    CHECK("old msg IPC_SET", syscall(IPC, 14, q, IPC_SET, 0, &omsg));
+    CHECK("msgctl IPC_STAT", syscall(MSGCTL, q, IPC_STAT, &mds));
+    printf("qbytes now %lu\n", (unsigned long)mds.msg_qbytes);
+    syscall(MSGCTL, q, IPC_RMID, 0);
     return 0;
 }
