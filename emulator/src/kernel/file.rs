@@ -48,6 +48,14 @@ pub enum FileKind {
     Pty(super::ptmx::PtyEnd),
     /// A `signalfd`: reading takes pending signals of this set (the mask can change).
     SignalFd(Cell<u64>),
+    /// An `epoll` instance and its interest list.
+    Epoll(super::epoll::Epoll),
+    /// An `eventfd` counter.
+    EventFd(super::eventfd::EventFd),
+    /// A `timerfd` timer.
+    TimerFd(super::timerfd::TimerFd),
+    /// An `inotify` instance.
+    Inotify(Rc<super::inotify::Instance>),
 }
 
 /// An open file description.
@@ -61,6 +69,8 @@ pub struct OpenFile {
     pub offset: Cell<u64>,
     /// The directory listing `getdents` walks, taken at the first call.
     pub listing: RefCell<Option<Vec<DirEntry>>>,
+    /// Where to report the last close (`IN_CLOSE_*`), for files opened by path.
+    pub notify: RefCell<Option<Rc<super::inotify::Hub>>>,
 }
 
 impl OpenFile {
@@ -75,6 +85,7 @@ impl OpenFile {
             flags: Cell::new(flags & !O_CLOEXEC),
             offset: Cell::new(0),
             listing: RefCell::new(None),
+            notify: RefCell::new(None),
         })
     }
 
@@ -96,6 +107,17 @@ impl OpenFile {
 impl Drop for OpenFile {
     fn drop(&mut self) {
         if let FileKind::Inode { fs, loc } = &self.kind {
+            if let Some(hub) = self.notify.borrow_mut().take() {
+                let is_dir = fs
+                    .try_borrow_mut()
+                    .is_ok_and(|mut f| f.stat(loc.ino).is_ok_and(|s| s.is_dir()));
+                let mask = if self.writable() {
+                    super::inotify::IN_CLOSE_WRITE
+                } else {
+                    super::inotify::IN_CLOSE_NOWRITE
+                };
+                hub.inode_event(fs, *loc, is_dir, mask);
+            }
             if let Ok(mut fs) = fs.try_borrow_mut() {
                 fs.release(loc.ino);
             }

@@ -14,12 +14,16 @@
 pub mod abi;
 pub mod console;
 pub mod device;
+pub mod epoll;
 pub mod errno;
+pub mod eventfd;
 pub mod exec;
 pub mod file;
 pub mod fs;
 pub mod host_files;
 pub mod host_process;
+pub mod inotify;
+pub mod ipc;
 pub mod memory;
 pub mod pagecache;
 pub mod perm;
@@ -32,6 +36,7 @@ pub mod sigframe;
 pub mod signal;
 pub mod syscall;
 pub mod task;
+pub mod timerfd;
 pub mod tty;
 pub mod vfs;
 
@@ -151,6 +156,11 @@ pub struct Kernel {
     pub(crate) fifos: BTreeMap<vfs::Loc, std::rc::Weak<std::cell::RefCell<pipe::Pipe>>>,
     /// Processes the frontend started beside init, by pid.
     pub(crate) host_processes: BTreeMap<Tid, host_process::HostProcess>,
+    /// System V IPC objects (shared memory, semaphores, message queues).
+    pub(crate) ipc: ipc::Ipc,
+    /// The earliest monotonic time a parked wait asked to be retried at besides its own
+    /// deadline (a `timerfd` expiring under `poll`/`epoll_wait`); taken by each pass.
+    pub(crate) next_wake: Option<u64>,
 }
 
 impl Kernel {
@@ -197,6 +207,8 @@ impl Kernel {
             tty_console: None,
             ptys: BTreeMap::new(),
             pty_reads: BTreeMap::new(),
+            ipc: ipc::Ipc::default(),
+            next_wake: None,
         };
         fs::mount_standard_on(&mut kernel.vfs, root, fstype, source)?;
         // Like `docker run -t`: a terminal only when both input and output are one, so
@@ -216,6 +228,11 @@ impl Kernel {
             self.fs_time = now;
             self.vfs.set_time(now);
         }
+    }
+
+    /// Asks the scheduler to retry parked calls by the monotonic time `at`.
+    pub(crate) fn wake_at(&mut self, at: u64) {
+        self.next_wake = Some(self.next_wake.map_or(at, |w| w.min(at)));
     }
 
     /// Starts the first process as root in `/`: `argv[0]` resolved as a path, with `envp`.

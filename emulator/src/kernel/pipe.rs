@@ -18,6 +18,11 @@ pub struct Pipe {
     /// A FIFO whose first writer has not come yet: readers wait instead of seeing
     /// end-of-file (as a blocking FIFO open would have waited).
     pub awaiting_writer: bool,
+    /// Wake-up counts for edge-triggered `epoll`: `in_seq` moves when readers are woken
+    /// (data written, last writer gone), `out_seq` when writers are (data read, last
+    /// reader gone).
+    pub in_seq: u64,
+    pub out_seq: u64,
 }
 
 /// One end of a pipe, held by an open file.
@@ -55,8 +60,10 @@ impl Drop for PipeEnd {
         let mut p = self.pipe.borrow_mut();
         if self.write {
             p.writers -= 1;
+            p.in_seq += 1;
         } else {
             p.readers -= 1;
+            p.out_seq += 1;
         }
     }
 }
@@ -84,6 +91,7 @@ impl Pipe {
         for (i, b) in self.data.drain(..n).enumerate() {
             buf[i] = b;
         }
+        self.out_seq += 1;
         PipeIo::Done(n)
     }
 
@@ -97,6 +105,7 @@ impl Pipe {
         }
         let n = room.min(data.len());
         self.data.extend(&data[..n]);
+        self.in_seq += 1;
         PipeIo::Done(n)
     }
 }

@@ -68,6 +68,9 @@ impl Kernel {
                     return Exit::BudgetUsed;
                 }
             }
+            if let Some(w) = self.next_wake.take() {
+                earliest = Some(earliest.map_or(w, |e: u64| e.min(w)));
+            }
             if !progressed && self.init_status.is_none() {
                 let now = self.platform.clock.monotonic_ns();
                 if earliest.is_some_and(|d| d <= now) {
@@ -651,6 +654,7 @@ impl Kernel {
             (p.pid, p.ppid, p.pgid, p.exiting.unwrap_or(0), p.exit_signal)
         };
         drop(task);
+        super::ipc::process_exit(self, pid);
         if pid == self.init_pid {
             self.init_status = Some(status);
             return;

@@ -145,6 +145,22 @@ impl Frames {
             .collect()
     }
 
+    /// Forgets every shared page of the file `identity` (a System V shared memory
+    /// segment destroyed), dropping the map's references.
+    pub fn drop_shared_file_pages(&mut self, identity: (u64, u64)) {
+        let keys: Vec<SharedPageKey> = self
+            .shared_file_pages
+            .keys()
+            .filter(|k| k.0 == identity)
+            .copied()
+            .collect();
+        for key in keys {
+            if let Some(frame) = self.shared_file_pages.remove(&key) {
+                self.release(frame);
+            }
+        }
+    }
+
     pub fn ref_count(&self, frame: FrameId) -> u32 {
         self.refs.get(frame.0 as usize).copied().unwrap_or(0)
     }

@@ -49,6 +49,12 @@ fn resolve_parent(k: &Kernel, t: &Task, dirfd: i32, path: &[u8]) -> KResult<(Loc
     k.vfs.resolve_parent(&ctx, walk, path)
 }
 
+/// The inode `inotify_add_watch` names by `path`, and whether it is a directory.
+pub fn resolve_for_watch(k: &Kernel, t: &Task, path: &[u8], follow: bool) -> KResult<(Loc, bool)> {
+    let loc = k.vfs.cross_down(resolve(k, t, AT_FDCWD, path, follow)?);
+    Ok((loc, stat_loc(k, t, loc)?.is_dir()))
+}
+
 fn stat_loc(k: &Kernel, t: &Task, loc: Loc) -> KResult<Stat> {
     k.vfs.stat(&proc_ctx(k, t), loc)
 }
@@ -194,6 +200,7 @@ pub fn do_open(
                     if flags & O_TRUNC != 0 && writable && st.file_type() == S_IFREG {
                         fs.borrow_mut().truncate(loc.ino, 0)?;
                         k.truncate_file_pages(t, loc, st.size, 0);
+                        k.vfs.notify_inode(loc, crate::kernel::inotify::IN_MODIFY);
                     }
                     FileKind::Inode { fs, loc }
                 }
@@ -211,6 +218,10 @@ pub fn do_open(
         }
     };
     let file = OpenFile::new(kind, Some(loc), abs, flags);
+    if matches!(file.kind, FileKind::Inode { .. }) {
+        *file.notify.borrow_mut() = Some(k.vfs.notify.clone());
+        k.vfs.notify_inode(loc, crate::kernel::inotify::IN_OPEN);
+    }
     let fd = t
         .files
         .borrow_mut()
@@ -265,7 +276,7 @@ fn reopen_fd_link(
                 },
                 FileKind::ProcData { data } => FileKind::ProcData { data: data.clone() },
                 FileKind::ProcDir => FileKind::ProcDir,
-                FileKind::Pty(_) | FileKind::SignalFd(_) => return Err(Errno::ENXIO),
+                _ => return Err(Errno::ENXIO),
             };
             return Ok(Some(OpenFile::new(
                 kind,
@@ -381,7 +392,15 @@ pub fn stat_file(k: &Kernel, t: &Task, file: &OpenFile) -> KResult<Stat> {
             ..Stat::default()
         }),
         (_, Some(loc)) => stat_loc(k, t, loc),
-        _ => Err(Errno::EBADF),
+        // Anonymous inodes (signalfd, epoll, eventfd, timerfd, inotify).
+        (kind, None) => Ok(Stat {
+            dev: 0xd,
+            ino: kind as *const FileKind as usize as u64 >> 4,
+            mode: 0o600,
+            nlink: 1,
+            blksize: 4096,
+            ..Stat::default()
+        }),
     }
 }
 
@@ -1091,6 +1110,7 @@ fn truncate_loc(k: &mut Kernel, t: &Task, loc: Loc, len: u64) -> SysResult {
     let fs = k.vfs.disk(loc.mount).ok_or(Errno::EACCES)?;
     fs.borrow_mut().truncate(loc.ino, len)?;
     k.truncate_file_pages(t, loc, st.size, len);
+    k.vfs.notify_inode(loc, crate::kernel::inotify::IN_MODIFY);
     Ok(0)
 }
 

@@ -8,6 +8,7 @@ use crate::kernel::device::CharDevice;
 use crate::kernel::errno::{Errno, KResult};
 use crate::kernel::exec::proc_ctx;
 use crate::kernel::file::*;
+use crate::kernel::inotify::{IN_ACCESS, IN_MODIFY};
 use crate::kernel::pipe::{PipeEnd, PipeIo};
 use crate::kernel::platform::{ConsoleRead, Stream};
 use crate::kernel::signal::SIGPIPE;
@@ -42,14 +43,17 @@ fn read_file(
     let mut buf = vec![0u8; len];
     let offset = pos.unwrap_or(file.offset.get());
     let n = match &file.kind {
-        FileKind::Inode { fs, loc } => {
-            let mut fs = fs.borrow_mut();
+        FileKind::Inode { fs: fsr, loc } => {
+            let mut fs = fsr.borrow_mut();
             if fs.stat(loc.ino)?.mode & 0o170000 == S_IFDIR {
                 return Err(Errno::EISDIR.into());
             }
             let n = fs.read(loc.ino, offset, &mut buf)?;
             drop(fs);
             k.overlay_cached(*loc, offset, &mut buf[..n]);
+            if n > 0 {
+                k.vfs.notify.inode_event(fsr, *loc, false, IN_ACCESS);
+            }
             n
         }
         FileKind::ProcData { data } => {
@@ -80,6 +84,10 @@ fn read_file(
             buf[..n].copy_from_slice(&data);
             n
         }
+        FileKind::EventFd(e) => e.read(&mut buf, file.nonblocking())?,
+        FileKind::TimerFd(tf) => tf.read(k, &mut buf, file.nonblocking())?,
+        FileKind::Inotify(i) => i.read(&mut buf, file.nonblocking())?,
+        FileKind::Epoll(_) => return Err(Errno::EINVAL.into()),
         FileKind::Pty(p) => {
             let data = k.pty_read(t, p, len, file.nonblocking())?;
             let n = data.len();
@@ -126,8 +134,8 @@ fn write_file(
         return Err(Errno::EBADF.into());
     }
     match &file.kind {
-        FileKind::Inode { fs, loc } => {
-            let mut fs = fs.borrow_mut();
+        FileKind::Inode { fs: fsr, loc } => {
+            let mut fs = fsr.borrow_mut();
             let offset = match pos {
                 Some(p) => p,
                 None if file.flags.get() & O_APPEND != 0 => fs.stat(loc.ino)?.size,
@@ -142,6 +150,9 @@ fn write_file(
             }
             if pos.is_none() {
                 file.offset.set(offset + n as u64);
+            }
+            if n > 0 {
+                k.vfs.notify.inode_event(fsr, *loc, false, IN_MODIFY);
             }
             Ok(n as u32)
         }
@@ -159,6 +170,10 @@ fn write_file(
         }
         FileKind::Pty(p) => k.pty_write(t, p, data, file.nonblocking()),
         FileKind::SignalFd(_) => Err(Errno::EINVAL.into()),
+        FileKind::EventFd(e) => e.write(data, file.nonblocking()),
+        FileKind::Epoll(_) | FileKind::TimerFd(_) | FileKind::Inotify(_) => {
+            Err(Errno::EINVAL.into())
+        }
         FileKind::Device(dev) => match dev {
             CharDevice::Full => Err(Errno::ENOSPC.into()),
             CharDevice::Null | CharDevice::Zero | CharDevice::Random => Ok(data.len() as u32),
@@ -476,6 +491,7 @@ pub fn ioctl(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
         FIONREAD => {
             let n = match &file.kind {
                 FileKind::Pipe(p) => p.pipe.borrow().data.len() as u32,
+                FileKind::Inotify(i) => i.pending_bytes(),
                 FileKind::Inode { .. } => {
                     let st = stat_file(k, t, &file)?;
                     if st.mode & 0o170000 != S_IFREG {
@@ -577,6 +593,12 @@ fn ready(k: &mut Kernel, t: &Task, fd: i32, events: i16) -> i16 {
     let Ok(file) = fd_file(t, fd as u32) else {
         return POLLNVAL;
     };
+    file_ready(k, t, &file) & (events | POLLHUP | POLLERR)
+}
+
+/// Every poll event of an open file now (`POLLIN`, `POLLOUT`, `POLLHUP`, `POLLERR`):
+/// the one readiness source of `poll`, `select` and `epoll`.
+pub fn file_ready(k: &mut Kernel, t: &Task, file: &OpenFile) -> i16 {
     let (r, w, hup) = match &file.kind {
         FileKind::Pipe(end) => {
             let p = end.pipe.borrow();
@@ -587,10 +609,11 @@ fn ready(k: &mut Kernel, t: &Task, fd: i32, events: i16) -> i16 {
                     p.readers == 0,
                 )
             } else {
+                // As Linux: end of file is POLLHUP alone, with or without data left.
                 (
-                    !p.data.is_empty() || p.writers == 0,
+                    !p.data.is_empty(),
                     false,
-                    p.writers == 0 && p.data.is_empty(),
+                    p.writers == 0 && !p.awaiting_writer,
                 )
             }
         }
@@ -601,31 +624,37 @@ fn ready(k: &mut Kernel, t: &Task, fd: i32, events: i16) -> i16 {
         }
         FileKind::Device(d) if d.is_console() && k.tty_console.is_some() => k.console_poll(),
         FileKind::Device(d) if d.is_console() => (k.platform.console.input_ready(), true, false),
+        FileKind::EventFd(e) => e.poll(),
+        FileKind::TimerFd(tf) => (tf.poll(k), false, false),
+        FileKind::Inotify(i) => (i.poll(), false, false),
+        FileKind::Epoll(ep) => (ep.poll(k, t), false, false),
         _ => (true, true, false),
     };
     let mut out = 0;
-    if r && events & POLLIN != 0 {
+    if r {
         out |= POLLIN;
     }
-    if w && events & POLLOUT != 0 {
+    if w {
         out |= POLLOUT;
     }
     if hup {
-        out |= POLLHUP;
+        // A pipe's write end without readers is POLLERR alone, as in Linux.
         if matches!(&file.kind, FileKind::Pipe(e) if e.write) {
             out |= POLLERR;
+        } else {
+            out |= POLLHUP;
         }
     }
     out
 }
 
 /// A timeout in nanoseconds (`None`: forever) to a deadline, kept across retries.
-fn deadline(k: &Kernel, c: &Call, timeout_ns: Option<u64>) -> Option<u64> {
+pub(crate) fn deadline(k: &Kernel, c: &Call, timeout_ns: Option<u64>) -> Option<u64> {
     c.deadline
         .or_else(|| timeout_ns.map(|ns| k.platform.clock.monotonic_ns().saturating_add(ns)))
 }
 
-fn timed_out(k: &Kernel, deadline: Option<u64>) -> bool {
+pub(crate) fn timed_out(k: &Kernel, deadline: Option<u64>) -> bool {
     deadline.is_some_and(|d| k.platform.clock.monotonic_ns() >= d)
 }
 
@@ -669,7 +698,7 @@ pub fn poll(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     do_poll(k, t, c, c.arg(0), c.arg(1), timeout)
 }
 
-fn ts32(k: &mut Kernel, t: &Task, addr: u32) -> KResult<Option<u64>> {
+pub(crate) fn ts32(k: &mut Kernel, t: &Task, addr: u32) -> KResult<Option<u64>> {
     if addr == 0 {
         return Ok(None);
     }
@@ -680,7 +709,7 @@ fn ts32(k: &mut Kernel, t: &Task, addr: u32) -> KResult<Option<u64>> {
     Ok(Some(ts.sec as u64 * 1_000_000_000 + ts.nsec as u64))
 }
 
-fn ts64(k: &mut Kernel, t: &Task, addr: u32) -> KResult<Option<u64>> {
+pub(crate) fn ts64(k: &mut Kernel, t: &Task, addr: u32) -> KResult<Option<u64>> {
     if addr == 0 {
         return Ok(None);
     }

@@ -105,6 +105,7 @@ fn handler(n: u32) -> Option<Handler> {
     use self::process as p;
     use self::sig as s;
     use self::time as t;
+    use crate::kernel::{epoll, eventfd, inotify, ipc, timerfd};
     Some(match n {
         nr::EXIT => p::exit,
         nr::FORK => p::fork,
@@ -278,6 +279,36 @@ fn handler(n: u32) -> Option<Handler> {
         nr::REMOVEXATTR | nr::LREMOVEXATTR | nr::FREMOVEXATTR => f::getxattr,
         nr::LISTXATTR | nr::LLISTXATTR | nr::FLISTXATTR => f::listxattr,
         nr::SETXATTR | nr::LSETXATTR | nr::FSETXATTR => f::setxattr,
+        // Event descriptors and System V IPC.
+        nr::EPOLL_CREATE => epoll::epoll_create,
+        nr::EPOLL_CREATE1 => epoll::epoll_create1,
+        nr::EPOLL_CTL => epoll::epoll_ctl,
+        nr::EPOLL_WAIT => epoll::epoll_wait,
+        nr::EPOLL_PWAIT => epoll::epoll_pwait,
+        nr::EPOLL_PWAIT2 => epoll::epoll_pwait2,
+        nr::EVENTFD => eventfd::eventfd,
+        nr::EVENTFD2 => eventfd::eventfd2,
+        nr::TIMERFD_CREATE => timerfd::timerfd_create,
+        nr::TIMERFD_SETTIME => timerfd::timerfd_settime,
+        nr::TIMERFD_GETTIME => timerfd::timerfd_gettime,
+        nr::TIMERFD_SETTIME64 => timerfd::timerfd_settime64,
+        nr::TIMERFD_GETTIME64 => timerfd::timerfd_gettime64,
+        nr::INOTIFY_INIT => inotify::inotify_init,
+        nr::INOTIFY_INIT1 => inotify::inotify_init1,
+        nr::INOTIFY_ADD_WATCH => inotify::inotify_add_watch,
+        nr::INOTIFY_RM_WATCH => inotify::inotify_rm_watch,
+        nr::IPC => ipc::ipc,
+        nr::SEMGET => ipc::semget,
+        nr::SEMCTL => ipc::semctl,
+        nr::SEMTIMEDOP_TIME64 => ipc::semtimedop_time64,
+        nr::SHMGET => ipc::shmget,
+        nr::SHMCTL => ipc::shmctl,
+        nr::SHMAT => ipc::shmat,
+        nr::SHMDT => ipc::shmdt,
+        nr::MSGGET => ipc::msgget,
+        nr::MSGSND => ipc::msgsnd,
+        nr::MSGRCV => ipc::msgrcv,
+        nr::MSGCTL => ipc::msgctl,
         _ => return None,
     })
 }

@@ -10,6 +10,8 @@ pub mod namei;
 
 use super::errno::{Errno, KResult};
 use super::fs::procfs;
+use super::inotify::{IN_ACCESS, IN_ATTRIB, IN_CREATE, IN_DELETE, IN_MODIFY};
+use super::inotify::{IN_MOVED_FROM, IN_MOVED_TO, IN_MOVE_SELF};
 use super::perm::Cred;
 use super::task::Task;
 use std::cell::RefCell;
@@ -166,12 +168,19 @@ pub struct ProcCtx<'a> {
     pub cred: Cred,
 }
 
+/// The link count of `ino` (0 once it is freed).
+fn links(fs: &FsRef, ino: Ino) -> u32 {
+    fs.borrow_mut().stat(ino).map_or(0, |s| s.nlink)
+}
+
 /// The mount table.
 #[derive(Default)]
 pub struct Vfs {
     pub mounts: Vec<Mount>,
     /// Mount point location to the mount on it.
     covered: BTreeMap<Loc, MountId>,
+    /// Where filesystem changes are reported for `inotify`.
+    pub notify: std::rc::Rc<super::inotify::Hub>,
 }
 
 impl Vfs {
@@ -281,6 +290,8 @@ impl Vfs {
             .disk_or_perm(dir.mount)?
             .borrow_mut()
             .create(dir.ino, name, mode, rdev, owner)?;
+        let is_dir = mode & 0o170000 == S_IFDIR;
+        self.notify.child_event(dir, name, is_dir, IN_CREATE, 0);
         Ok(Loc {
             mount: dir.mount,
             ino,
@@ -291,6 +302,7 @@ impl Vfs {
         self.disk_or_perm(dir.mount)?
             .borrow_mut()
             .symlink(dir.ino, name, target, owner)?;
+        self.notify.child_event(dir, name, false, IN_CREATE, 0);
         Ok(())
     }
 
@@ -300,34 +312,97 @@ impl Vfs {
         }
         self.disk_or_perm(dir.mount)?
             .borrow_mut()
-            .link(target.ino, dir.ino, name)
+            .link(target.ino, dir.ino, name)?;
+        self.notify.self_event(target, false, IN_ATTRIB);
+        self.notify.child_event(dir, name, false, IN_CREATE, 0);
+        Ok(())
     }
 
     pub fn unlink(&self, dir: Loc, name: &[u8]) -> KResult<()> {
-        self.disk_or_perm(dir.mount)?
-            .borrow_mut()
-            .unlink(dir.ino, name)
+        let fs = self.disk_or_perm(dir.mount)?;
+        let victim = fs.borrow_mut().lookup(dir.ino, name).ok();
+        fs.borrow_mut().unlink(dir.ino, name)?;
+        if let Some(ino) = victim {
+            let loc = Loc {
+                mount: dir.mount,
+                ino,
+            };
+            self.notify.self_event(loc, false, IN_ATTRIB);
+            self.notify.child_event(dir, name, false, IN_DELETE, 0);
+            if links(&fs, ino) == 0 {
+                self.notify.inode_gone(loc);
+            }
+        }
+        Ok(())
     }
 
     pub fn rmdir(&self, dir: Loc, name: &[u8]) -> KResult<()> {
-        self.disk_or_perm(dir.mount)?
-            .borrow_mut()
-            .rmdir(dir.ino, name)
+        let fs = self.disk_or_perm(dir.mount)?;
+        let victim = fs.borrow_mut().lookup(dir.ino, name).ok();
+        fs.borrow_mut().rmdir(dir.ino, name)?;
+        self.notify.child_event(dir, name, true, IN_DELETE, 0);
+        if let Some(ino) = victim {
+            let mount = dir.mount;
+            self.notify.inode_gone(Loc { mount, ino });
+        }
+        Ok(())
     }
 
     pub fn rename(&self, old_dir: Loc, old: &[u8], new_dir: Loc, new: &[u8]) -> KResult<()> {
         if old_dir.mount != new_dir.mount {
             return Err(Errno::EXDEV);
         }
-        self.disk_or_perm(old_dir.mount)?
-            .borrow_mut()
-            .rename(old_dir.ino, old, new_dir.ino, new)
+        let fs = self.disk_or_perm(old_dir.mount)?;
+        let moved = fs.borrow_mut().lookup(old_dir.ino, old).ok();
+        let replaced = fs.borrow_mut().lookup(new_dir.ino, new).ok();
+        fs.borrow_mut().rename(old_dir.ino, old, new_dir.ino, new)?;
+        let Some(ino) = moved else {
+            return Ok(());
+        };
+        let mount = old_dir.mount;
+        let is_dir = fs.borrow_mut().stat(ino).is_ok_and(|s| s.is_dir());
+        let cookie = self.notify.next_cookie();
+        self.notify
+            .child_event(old_dir, old, is_dir, IN_MOVED_FROM, cookie);
+        self.notify
+            .child_event(new_dir, new, is_dir, IN_MOVED_TO, cookie);
+        self.notify
+            .self_event(Loc { mount, ino }, is_dir, IN_MOVE_SELF);
+        if let Some(r) = replaced.filter(|&r| r != ino) {
+            let loc = Loc { mount, ino: r };
+            self.notify.self_event(loc, is_dir, IN_ATTRIB);
+            if links(&fs, r) == 0 {
+                self.notify.inode_gone(loc);
+            }
+        }
+        Ok(())
     }
 
     pub fn set_attr(&self, loc: Loc, attr: &SetAttr) -> KResult<()> {
-        self.disk_or_perm(loc.mount)?
-            .borrow_mut()
-            .set_attr(loc.ino, attr)
+        let fs = self.disk_or_perm(loc.mount)?;
+        fs.borrow_mut().set_attr(loc.ino, attr)?;
+        // As Linux's fsnotify_change: both times (utimes) or ownership/mode are an
+        // attribute change; one time alone is an access or a modification.
+        let mask = match (attr.atime.is_some(), attr.mtime.is_some()) {
+            _ if attr.perm.is_some() || attr.owner.is_some() => IN_ATTRIB,
+            (true, true) => IN_ATTRIB,
+            (true, false) => IN_ACCESS,
+            (false, true) => IN_MODIFY,
+            (false, false) => 0,
+        };
+        if mask != 0 {
+            let is_dir = fs.borrow_mut().stat(loc.ino).is_ok_and(|s| s.is_dir());
+            self.notify.inode_event(&fs, loc, is_dir, mask);
+        }
+        Ok(())
+    }
+
+    /// Reports `mask` on the inode at `loc` of a disk filesystem (`inotify`).
+    pub fn notify_inode(&self, loc: Loc, mask: u32) {
+        if let Some(fs) = self.disk(loc.mount) {
+            let is_dir = fs.borrow_mut().stat(loc.ino).is_ok_and(|s| s.is_dir());
+            self.notify.inode_event(&fs, loc, is_dir, mask);
+        }
     }
 
     /// `name` in the root directory of the mount at `path` (e.g. `/dev` and `console`).
