@@ -48,6 +48,8 @@ pub enum FileKind {
     Pty(super::ptmx::PtyEnd),
     /// A `signalfd`: reading takes pending signals of this set (the mask can change).
     SignalFd(Cell<u64>),
+    /// An AF_UNIX socket.
+    Socket(super::socket::SocketFile),
 }
 
 /// An open file description.

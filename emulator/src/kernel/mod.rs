@@ -25,6 +25,7 @@ pub mod ptmx;
 pub mod sched;
 pub mod sigframe;
 pub mod signal;
+pub mod socket;
 pub mod syscall;
 pub mod task;
 pub mod tty;
@@ -144,6 +145,8 @@ pub struct Kernel {
     /// The second last given to the filesystems for timestamps.
     fs_time: i64,
     pub(crate) fifos: BTreeMap<vfs::Loc, std::rc::Weak<std::cell::RefCell<pipe::Pipe>>>,
+    /// Names AF_UNIX sockets are bound to.
+    pub(crate) sockets: socket::Registry,
 }
 
 impl Kernel {
@@ -170,6 +173,7 @@ impl Kernel {
             boot_ns,
             cursor: 0,
             fifos: BTreeMap::new(),
+            sockets: socket::Registry::default(),
             fs_time: 0,
             tty_console: None,
             ptys: BTreeMap::new(),

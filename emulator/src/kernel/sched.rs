@@ -134,8 +134,13 @@ impl Kernel {
                         args: parked.args,
                         deadline: parked.deadline,
                     };
+                    let before = task.io_progress;
                     match self.invoke(task, &call) {
-                        Err(SysError::Block(_)) => return ran,
+                        Err(SysError::Block(_)) => {
+                            // Moving part of a transfer is progress too.
+                            ran.progressed = task.io_progress != before;
+                            return ran;
+                        }
                         result => {
                             task.state = TaskState::Runnable;
                             self.finish_syscall(task, &call, result);
@@ -292,7 +297,10 @@ impl Kernel {
         }
         task.state = TaskState::Runnable;
         let restartable = syscall::restartable(parked.nr);
-        if restartable {
+        if task.io_progress > 0 {
+            // A partial transfer ends with its count, as on Linux.
+            task.cpu.state.gpr[EAX] = std::mem::take(&mut task.io_progress) as u32;
+        } else if restartable {
             self.restart_or_eintr(task, parked.nr, parked.args[5]);
         } else {
             task.cpu.state.gpr[EAX] = (-Errno::EINTR.0) as u32;

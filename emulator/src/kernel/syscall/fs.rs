@@ -36,28 +36,28 @@ pub fn walk_from(t: &Task, dirfd: i32) -> KResult<Walk> {
     })
 }
 
-fn resolve(k: &Kernel, t: &Task, dirfd: i32, path: &[u8], follow: bool) -> KResult<Loc> {
+pub(crate) fn resolve(k: &Kernel, t: &Task, dirfd: i32, path: &[u8], follow: bool) -> KResult<Loc> {
     let walk = walk_from(t, dirfd)?;
     let ctx = proc_ctx(k, t);
     k.vfs.resolve(&ctx, walk, path, follow)
 }
 
-fn resolve_parent(k: &Kernel, t: &Task, dirfd: i32, path: &[u8]) -> KResult<(Loc, Vec<u8>)> {
+pub(crate) fn resolve_parent(k: &Kernel, t: &Task, dirfd: i32, path: &[u8]) -> KResult<(Loc, Vec<u8>)> {
     let walk = walk_from(t, dirfd)?;
     let ctx = proc_ctx(k, t);
     k.vfs.resolve_parent(&ctx, walk, path)
 }
 
-fn stat_loc(k: &Kernel, t: &Task, loc: Loc) -> KResult<Stat> {
+pub(crate) fn stat_loc(k: &Kernel, t: &Task, loc: Loc) -> KResult<Stat> {
     k.vfs.stat(&proc_ctx(k, t), loc)
 }
 
-fn owner(t: &Task) -> (u32, u32) {
+pub(crate) fn owner(t: &Task) -> (u32, u32) {
     let p = t.process.borrow();
     (p.uid, p.gid)
 }
 
-fn task_umask(t: &Task) -> u32 {
+pub(crate) fn task_umask(t: &Task) -> u32 {
     t.fs.borrow().umask
 }
 
@@ -214,7 +214,9 @@ fn reopen_fd_link(
                 },
                 FileKind::ProcData { data } => FileKind::ProcData { data: data.clone() },
                 FileKind::ProcDir => FileKind::ProcDir,
-                FileKind::Pty(_) | FileKind::SignalFd(_) => return Err(Errno::ENXIO),
+                FileKind::Pty(_) | FileKind::SignalFd(_) | FileKind::Socket(_) => {
+                    return Err(Errno::ENXIO)
+                }
             };
             return Ok(Some(OpenFile::new(
                 kind,
@@ -316,6 +318,14 @@ pub fn stat_file(k: &Kernel, t: &Task, file: &OpenFile) -> KResult<Stat> {
             dev: 0xc,
             ino: Rc::as_ptr(&p.pipe) as usize as u64 >> 4,
             mode: S_IFIFO | 0o600,
+            nlink: 1,
+            blksize: 4096,
+            ..Stat::default()
+        }),
+        (FileKind::Socket(s), _) => Ok(Stat {
+            dev: 0x8,
+            ino: s.sock.borrow().ino,
+            mode: crate::kernel::vfs::S_IFSOCK | 0o777,
             nlink: 1,
             blksize: 4096,
             ..Stat::default()

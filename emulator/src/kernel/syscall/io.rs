@@ -56,6 +56,12 @@ fn read_file(
             n
         }
         FileKind::ProcDir => return Err(Errno::EISDIR.into()),
+        FileKind::Socket(_) => {
+            let data = super::net::file_read(k, t, file, len)?;
+            let n = data.len();
+            buf[..n].copy_from_slice(&data);
+            n
+        }
         FileKind::Pipe(end) => {
             let r = end.pipe.borrow_mut().read(&mut buf);
             match r {
@@ -149,6 +155,7 @@ fn write_file(
             }
         }
         FileKind::Pty(p) => k.pty_write(t, p, data, file.nonblocking()),
+        FileKind::Socket(_) => super::net::file_write(k, t, file, data),
         FileKind::SignalFd(_) => Err(Errno::EINVAL.into()),
         FileKind::Device(dev) => match dev {
             CharDevice::Full => Err(Errno::ENOSPC.into()),
@@ -193,7 +200,7 @@ fn pos64(c: &Call) -> KResult<u64> {
 
 fn seekable(file: &OpenFile) -> KResult<()> {
     match file.kind {
-        FileKind::Pipe(_) => Err(Errno::ESPIPE),
+        FileKind::Pipe(_) | FileKind::Socket(_) => Err(Errno::ESPIPE),
         _ => Ok(()),
     }
 }
@@ -434,6 +441,8 @@ pub fn fcntl(_k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
 }
 
 const FIONREAD: u32 = 0x541b;
+/// `SIOCOUTQ` (`TIOCOUTQ`): bytes sent and not yet read.
+const SIOCOUTQ: u32 = 0x5411;
 const FIONBIO: u32 = 0x5421;
 const FIOCLEX: u32 = 0x5451;
 const FIONCLEX: u32 = 0x5450;
@@ -464,9 +473,24 @@ pub fn ioctl(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
                 .set(if on { f | O_NONBLOCK } else { f & !O_NONBLOCK });
             return Ok(0);
         }
+        SIOCOUTQ if matches!(file.kind, FileKind::Socket(_)) => {
+            let FileKind::Socket(s) = &file.kind else {
+                unreachable!()
+            };
+            let n = s.sock.borrow().wmem.get() as u32;
+            mem(k, t, |m| m.write_u32(c.arg(2), n))?;
+            return Ok(0);
+        }
         FIONREAD => {
             let n = match &file.kind {
                 FileKind::Pipe(p) => p.pipe.borrow().data.len() as u32,
+                FileKind::Socket(s) => {
+                    let s = s.sock.borrow();
+                    if s.state == crate::kernel::socket::State::Listening {
+                        return Err(Errno::EINVAL.into());
+                    }
+                    s.readable_bytes() as u32
+                }
                 FileKind::Inode { .. } => {
                     let st = stat_file(k, t, &file)?;
                     if st.mode & 0o170000 != S_IFREG {
@@ -568,6 +592,10 @@ fn ready(k: &mut Kernel, t: &Task, fd: i32, events: i16) -> i16 {
     let Ok(file) = fd_file(t, fd as u32) else {
         return POLLNVAL;
     };
+    if let FileKind::Socket(s) = &file.kind {
+        let mask = crate::kernel::socket::UnixSocket::poll(&s.sock) as i16;
+        return mask & (events | POLLERR | POLLHUP);
+    }
     let (r, w, hup) = match &file.kind {
         FileKind::Pipe(end) => {
             let p = end.pipe.borrow();
@@ -730,7 +758,11 @@ fn do_select(k: &mut Kernel, t: &mut Task, c: &Call, timeout_ns: Option<u64>) ->
         if r & POLLNVAL != 0 {
             return Err(Errno::EBADF.into());
         }
-        let got = [r & (POLLIN | POLLHUP) != 0, r & POLLOUT != 0, false];
+        let got = [
+            r & (POLLIN | POLLHUP | POLLERR) != 0,
+            r & (POLLOUT | POLLERR) != 0,
+            false,
+        ];
         for i in 0..3 {
             if wanted[i] && got[i] {
                 out[i][w] |= b;
@@ -772,10 +804,6 @@ pub fn pselect6(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
 pub fn pselect6_time64(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     let timeout = ts64(k, t, c.arg(4))?;
     do_select(k, t, c, timeout)
-}
-
-pub fn socket(_k: &mut Kernel, _t: &mut Task, _c: &Call) -> SysResult {
-    Err(Errno::EAFNOSUPPORT.into())
 }
 
 pub fn sendfile64(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
