@@ -19,12 +19,29 @@ use crate::mm::{AddressSpace, MapRequest, MappedFile, Prot};
 use std::cell::RefCell;
 use std::rc::Rc;
 
-/// A file of a mounted filesystem, as the memory manager maps it.
+/// A file of a mounted filesystem, as the memory manager maps it. A mapping keeps
+/// its inode alive after the last name and descriptor go (a POSIX semaphore is a
+/// `/dev/shm` file mapped, closed and unlinked at once).
 pub struct VfsFile {
     pub fs: FsRef,
     pub loc: Loc,
     pub dev: u64,
     pub path: Vec<u8>,
+}
+
+impl VfsFile {
+    pub fn new(fs: FsRef, loc: Loc, dev: u64, path: Vec<u8>) -> VfsFile {
+        fs.borrow_mut().hold(loc.ino);
+        VfsFile { fs, loc, dev, path }
+    }
+}
+
+impl Drop for VfsFile {
+    fn drop(&mut self) {
+        if let Ok(mut fs) = self.fs.try_borrow_mut() {
+            fs.release(self.loc.ino);
+        }
+    }
 }
 
 impl MappedFile for VfsFile {
@@ -79,12 +96,7 @@ fn open_exec(
         .vfs
         .canonical_path(ctx, walk, path)
         .unwrap_or_else(|_| path.to_vec());
-    let file = Rc::new(VfsFile {
-        fs,
-        loc,
-        dev: k.vfs.mounts[loc.mount].dev,
-        path: full,
-    });
+    let file = Rc::new(VfsFile::new(fs, loc, k.vfs.mounts[loc.mount].dev, full));
     let mut head = vec![0u8; 4096.min(st.size as usize)];
     let n = file.fs.borrow_mut().read(loc.ino, 0, &mut head)?;
     head.truncate(n);

@@ -169,7 +169,9 @@ pub struct UnixSocket {
     pub addr: Option<UnixAddr>,
     /// The socket inode a filesystem name created, held while bound.
     pub inode: Option<(FsRef, Loc)>,
-    pub peer: Option<Weak<RefCell<UnixSocket>>>,
+    /// The peer (held after it closes, as Linux keeps it for `getpeername`; let go
+    /// at our own close or a datagram reconnect).
+    pub peer: Option<SockRef>,
     /// Received messages.
     pub queue: VecDeque<Message>,
     /// Connections waiting for `accept` (listening sockets).
@@ -227,7 +229,7 @@ impl UnixSocket {
         let b = UnixSocket::new(ty, inos.1);
         for (x, y) in [(&a, &b), (&b, &a)] {
             let mut s = x.borrow_mut();
-            s.peer = Some(Rc::downgrade(y));
+            s.peer = Some(y.clone());
             s.state = State::Connected;
             s.peercred = Some(cred);
         }
@@ -238,15 +240,12 @@ impl UnixSocket {
         self.ty != SOCK_DGRAM
     }
 
-    /// The peer, if it is still there.
     pub fn peer(&self) -> Option<SockRef> {
-        self.peer.as_ref().and_then(Weak::upgrade)
+        self.peer.clone()
     }
 
     fn is_peer_of(&self, me: &SockRef) -> bool {
-        self.peer
-            .as_ref()
-            .is_some_and(|p| std::ptr::eq(p.as_ptr(), Rc::as_ptr(me)))
+        self.peer.as_ref().is_some_and(|p| Rc::ptr_eq(p, me))
     }
 
     /// `unix_recvq_full`: more queued than the backlog allows.
@@ -358,13 +357,13 @@ impl UnixSocket {
         {
             let mut s = server.borrow_mut();
             s.state = State::Connected;
-            s.peer = Some(Rc::downgrade(this));
+            s.peer = Some(this.clone());
             s.peercred = Some(cred);
             s.addr = l.addr.clone();
         }
         let mut me = this.borrow_mut();
         me.state = State::Connected;
-        me.peer = Some(Rc::downgrade(&server));
+        me.peer = Some(server.clone());
         me.peercred = l.peercred;
         l.pending.push_back(server);
         Ok(())
@@ -397,8 +396,8 @@ impl UnixSocket {
             }
         }
         let mut me = this.borrow_mut();
-        let old = me.peer();
-        me.peer = other.map(Rc::downgrade);
+        let old = me.peer.take();
+        me.peer = other.cloned();
         me.state = if other.is_some() {
             State::Connected
         } else {
@@ -409,12 +408,15 @@ impl UnixSocket {
             (Some(_), None) => true,
             _ => false,
         };
-        if changed {
-            // unix_dgram_disconnected: what came from anyone is dropped.
-            let purged = std::mem::take(&mut me.queue);
-            drop(me);
-            drop(purged);
-        }
+        // unix_dgram_disconnected: what came from anyone is dropped.
+        let purged = if changed {
+            std::mem::take(&mut me.queue)
+        } else {
+            VecDeque::new()
+        };
+        drop(me);
+        drop(purged);
+        drop(old);
         Ok(())
     }
 
@@ -428,13 +430,10 @@ impl UnixSocket {
         cred: Cred,
     ) -> SockResult<usize> {
         let me = this.borrow();
-        let peer = me.peer.as_ref().ok_or(Errno::ENOTCONN)?;
+        let peer = me.peer.clone().ok_or(Errno::ENOTCONN)?;
         if me.shutdown & SEND_SHUTDOWN != 0 {
             return Err(SockErr::Broken);
         }
-        let Some(peer) = peer.upgrade() else {
-            return Err(SockErr::Broken);
-        };
         if peer.borrow().dead || peer.borrow().shutdown & RCV_SHUTDOWN != 0 {
             return Err(SockErr::Broken);
         }
@@ -482,15 +481,8 @@ impl UnixSocket {
         let other = match target {
             Some(t) => t,
             None => {
-                let me = this.borrow();
-                let Some(weak) = me.peer.clone() else {
-                    return Err(Errno::ENOTCONN.into());
-                };
-                drop(me);
-                match weak.upgrade() {
-                    Some(o) => o,
-                    None => return Err(Self::dead_peer(this, seqpacket)),
-                }
+                let peer = this.borrow().peer.clone();
+                peer.ok_or(Errno::ENOTCONN)?
             }
         };
         if data.len() > sndbuf.saturating_sub(32) {
@@ -534,8 +526,10 @@ impl UnixSocket {
             return Errno::EPIPE.into();
         }
         let mut me = this.borrow_mut();
-        me.peer = None;
+        let old = me.peer.take();
         me.state = State::Unconnected;
+        drop(me);
+        drop(old);
         Errno::ECONNREFUSED.into()
     }
 
@@ -671,7 +665,7 @@ impl UnixSocket {
             s.state = State::Unconnected;
             let unread = !s.queue.is_empty() || embryo;
             (
-                s.peer.take().and_then(|w| w.upgrade()),
+                s.peer.take(),
                 std::mem::take(&mut s.queue),
                 std::mem::take(&mut s.pending),
                 s.inode.take(),

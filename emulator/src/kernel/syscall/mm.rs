@@ -55,12 +55,7 @@ fn do_mmap(k: &mut Kernel, t: &mut Task, a: MmapArgs) -> SysResult {
                 }
                 let dev = k.vfs.mounts[loc.mount].dev;
                 Backing::File {
-                    file: Rc::new(VfsFile {
-                        fs: fs.clone(),
-                        loc: *loc,
-                        dev,
-                        path: file.path.clone(),
-                    }),
+                    file: Rc::new(VfsFile::new(fs.clone(), *loc, dev, file.path.clone())),
                     offset,
                 }
             }
