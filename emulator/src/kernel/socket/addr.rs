@@ -79,7 +79,10 @@ mod tests {
         assert_eq!(a.to_sockaddr().len(), 2 + 6 + 1);
         // A full 108-byte path without a NUL is still a name.
         let long = raw(&[b'a'; 108]);
-        assert_eq!(UnixAddr::parse(&long).unwrap(), UnixAddr::Path(vec![b'a'; 108]));
+        assert_eq!(
+            UnixAddr::parse(&long).unwrap(),
+            UnixAddr::Path(vec![b'a'; 108])
+        );
     }
 
     #[test]

@@ -746,7 +746,8 @@ impl Registry {
             return Err(Errno::EADDRINUSE);
         }
         self.abstract_names.retain(|_, w| live(Some(w)).is_some());
-        self.abstract_names.insert(name.to_vec(), Rc::downgrade(sock));
+        self.abstract_names
+            .insert(name.to_vec(), Rc::downgrade(sock));
         Ok(())
     }
 
@@ -823,7 +824,10 @@ mod tests {
             Err(SockErr::Broken)
         );
         let mask = UnixSocket::poll(&a);
-        assert_eq!(mask & (POLLHUP | POLLRDHUP | POLLIN | POLLOUT), POLLHUP | POLLRDHUP | POLLIN | POLLOUT);
+        assert_eq!(
+            mask & (POLLHUP | POLLRDHUP | POLLIN | POLLOUT),
+            POLLHUP | POLLRDHUP | POLLIN | POLLOUT
+        );
     }
 
     #[test]
@@ -832,8 +836,14 @@ mod tests {
         UnixSocket::send_dgram(&a, None, b"first", vec![], ME).unwrap();
         UnixSocket::send_dgram(&a, None, b"second", vec![], ME).unwrap();
         let r = b.borrow_mut().recv_dgram(3, false).unwrap();
-        assert_eq!((r.data.as_slice(), r.full_len, r.truncated), (&b"fir"[..], 5, true));
-        assert_eq!(b.borrow_mut().recv_dgram(64, false).unwrap().data, b"second");
+        assert_eq!(
+            (r.data.as_slice(), r.full_len, r.truncated),
+            (&b"fir"[..], 5, true)
+        );
+        assert_eq!(
+            b.borrow_mut().recv_dgram(64, false).unwrap().data,
+            b"second"
+        );
         UnixSocket::release(&b);
         assert_eq!(
             UnixSocket::send_dgram(&a, None, b"x", vec![], ME),

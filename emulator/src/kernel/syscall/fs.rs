@@ -42,7 +42,12 @@ pub(crate) fn resolve(k: &Kernel, t: &Task, dirfd: i32, path: &[u8], follow: boo
     k.vfs.resolve(&ctx, walk, path, follow)
 }
 
-pub(crate) fn resolve_parent(k: &Kernel, t: &Task, dirfd: i32, path: &[u8]) -> KResult<(Loc, Vec<u8>)> {
+pub(crate) fn resolve_parent(
+    k: &Kernel,
+    t: &Task,
+    dirfd: i32,
+    path: &[u8],
+) -> KResult<(Loc, Vec<u8>)> {
     let walk = walk_from(t, dirfd)?;
     let ctx = proc_ctx(k, t);
     k.vfs.resolve_parent(&ctx, walk, path)

@@ -814,12 +814,21 @@ pub fn sendfile64(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     } else {
         None
     };
-    let data = read_file(k, t, &input, (c.arg(3) as usize).min(MAX_IO), pos)?;
+    // A file is read at an explicit position and its offset moves by what was
+    // written, so a partial or parked write (a socket) loses nothing.
+    let seekable = matches!(
+        input.kind,
+        FileKind::Inode { .. } | FileKind::ProcData { .. }
+    );
+    let start = pos.or_else(|| seekable.then(|| input.offset.get()));
+    let data = read_file(k, t, &input, (c.arg(3) as usize).min(MAX_IO), start)?;
     let n = write_file(k, t, &out, &data, None)?;
     if let Some(p) = pos {
         mem(k, t, |m| {
             m.write_obj(c.arg(2), &p.wrapping_add(u64::from(n)))
         })?;
+    } else if let Some(s) = start {
+        input.offset.set(s + u64::from(n));
     }
     Ok(n)
 }
