@@ -416,7 +416,7 @@ pub fn sendmmsg(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
         };
         match r {
             Ok(n) => {
-                mem(k, t, |m| m.write_u32(at + 28, n))?;
+                mem(k, t, |m| m.write_u32(at.wrapping_add(28), n))?;
                 sent += 1;
             }
             Err(e) if i == 0 => return Err(e),
@@ -675,14 +675,14 @@ fn recvmsg_at(
         if let Some(name) = &done.name {
             let n = (h.namelen as usize).min(name.len());
             mem(k, t, |m| m.write(h.name, &name[..n]))?;
-            mem(k, t, |m| m.write_u32(at + 4, name.len() as u32))?;
+            mem(k, t, |m| m.write_u32(at.wrapping_add(4), name.len() as u32))?;
         }
     }
     if !done.control.is_empty() {
         mem(k, t, |m| m.write(h.control, &done.control))?;
     }
-    mem(k, t, |m| m.write_u32(at + 20, done.control.len() as u32))?;
-    mem(k, t, |m| m.write_u32(at + 24, done.msg_flags))?;
+    mem(k, t, |m| m.write_u32(at.wrapping_add(20), done.control.len() as u32))?;
+    mem(k, t, |m| m.write_u32(at.wrapping_add(24), done.msg_flags))?;
     Ok(done.value as u32)
 }
 
@@ -710,7 +710,7 @@ fn do_recvmmsg(k: &mut Kernel, t: &mut Task, c: &Call, timeout: Option<u64>) -> 
         let at = c.arg(1).wrapping_add(got * 32);
         match recvmsg_at(k, t, (c, &file, &sock), at, flags, 0) {
             Ok(n) => {
-                mem(k, t, |m| m.write_u32(at + 28, n))?;
+                mem(k, t, |m| m.write_u32(at.wrapping_add(28), n))?;
                 got += 1;
                 if flags & MSG_WAITFORONE != 0 {
                     flags |= MSG_DONTWAIT;
