@@ -256,6 +256,7 @@ impl Kernel {
     }
 
     fn finish_syscall(&mut self, task: &mut Task, call: &Call, result: syscall::SysResult) {
+        task.io_progress = 0;
         match result {
             Ok(v) => task.cpu.state.gpr[EAX] = v,
             Err(SysError::Errno(e)) if e == Errno::ERESTARTSYS => {

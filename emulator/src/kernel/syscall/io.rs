@@ -592,9 +592,14 @@ fn ready(k: &mut Kernel, t: &Task, fd: i32, events: i16) -> i16 {
     let Ok(file) = fd_file(t, fd as u32) else {
         return POLLNVAL;
     };
+    file_ready(k, t, &file) & (events | POLLHUP | POLLERR)
+}
+
+/// Every poll event of an open file now: the one readiness source of `poll` and
+/// `select`. Sockets report their whole mask (`POLLRDHUP`, `POLLRDNORM`, ...).
+pub fn file_ready(k: &mut Kernel, t: &Task, file: &OpenFile) -> i16 {
     if let FileKind::Socket(s) = &file.kind {
-        let mask = crate::kernel::socket::UnixSocket::poll(&s.sock) as i16;
-        return mask & (events | POLLERR | POLLHUP);
+        return crate::kernel::socket::UnixSocket::poll(&s.sock) as i16;
     }
     let (r, w, hup) = match &file.kind {
         FileKind::Pipe(end) => {
@@ -623,10 +628,10 @@ fn ready(k: &mut Kernel, t: &Task, fd: i32, events: i16) -> i16 {
         _ => (true, true, false),
     };
     let mut out = 0;
-    if r && events & POLLIN != 0 {
+    if r {
         out |= POLLIN;
     }
-    if w && events & POLLOUT != 0 {
+    if w {
         out |= POLLOUT;
     }
     if hup {
