@@ -495,6 +495,7 @@ pub fn start_process(
         state: TaskState::Runnable,
         gate: SyscallGate::Int80,
         futex_woken: false,
+        io_progress: 0,
         code_epoch_seen: 0,
         vdso_base: 0,
         altstack: (0, 0, 2),

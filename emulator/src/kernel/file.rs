@@ -56,6 +56,8 @@ pub enum FileKind {
     TimerFd(super::timerfd::TimerFd),
     /// An `inotify` instance.
     Inotify(Rc<super::inotify::Instance>),
+    /// An AF_UNIX socket.
+    Socket(super::socket::SocketFile),
 }
 
 /// An open file description.

@@ -34,6 +34,7 @@ pub mod ptmx;
 pub mod sched;
 pub mod sigframe;
 pub mod signal;
+pub mod socket;
 pub mod syscall;
 pub mod task;
 pub mod timerfd;
@@ -161,6 +162,8 @@ pub struct Kernel {
     /// The earliest monotonic time a parked wait asked to be retried at besides its own
     /// deadline (a `timerfd` expiring under `poll`/`epoll_wait`); taken by each pass.
     pub(crate) next_wake: Option<u64>,
+    /// Names AF_UNIX sockets are bound to.
+    pub(crate) sockets: socket::Registry,
 }
 
 impl Kernel {
@@ -203,6 +206,7 @@ impl Kernel {
             cursor: 0,
             fifos: BTreeMap::new(),
             host_processes: BTreeMap::new(),
+            sockets: socket::Registry::default(),
             fs_time: 0,
             tty_console: None,
             ptys: BTreeMap::new(),

@@ -177,8 +177,13 @@ impl Kernel {
                         args: parked.args,
                         deadline: parked.deadline,
                     };
+                    let before = task.io_progress;
                     match self.invoke(task, &call) {
-                        Err(SysError::Block(_)) => return ran,
+                        Err(SysError::Block(_)) => {
+                            // Moving part of a transfer is progress too.
+                            ran.progressed = task.io_progress != before;
+                            return ran;
+                        }
                         result => {
                             task.state = TaskState::Runnable;
                             self.finish_syscall(task, &call, result);
@@ -299,6 +304,7 @@ impl Kernel {
     }
 
     fn finish_syscall(&mut self, task: &mut Task, call: &Call, result: syscall::SysResult) {
+        task.io_progress = 0;
         match result {
             Ok(v) => task.cpu.state.gpr[EAX] = v,
             Err(SysError::Errno(e)) if e == Errno::ERESTARTSYS => {
@@ -361,7 +367,10 @@ impl Kernel {
             return true;
         }
         let restartable = syscall::restartable(parked.nr);
-        if restartable {
+        if task.io_progress > 0 {
+            // A partial transfer ends with its count, as on Linux.
+            task.cpu.state.gpr[EAX] = std::mem::take(&mut task.io_progress) as u32;
+        } else if restartable {
             self.restart_or_eintr(task, parked.nr, parked.args[5]);
         } else {
             task.cpu.state.gpr[EAX] = (-Errno::EINTR.0) as u32;

@@ -122,6 +122,10 @@ pub struct Task {
     pub gate: SyscallGate,
     /// A `FUTEX_WAKE` reached this task's wait.
     pub futex_woken: bool,
+    /// Bytes (or messages) the parked call already moved: a retry goes on from here,
+    /// and a signal ends the call with this count instead of `EINTR` (socket sends
+    /// and `MSG_WAITALL` receives).
+    pub io_progress: usize,
     /// The memory's code epoch when this task last ran (threads share memory).
     pub code_epoch_seen: u64,
     /// Start of the vDSO in this task's memory.

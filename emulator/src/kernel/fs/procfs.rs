@@ -247,6 +247,9 @@ pub fn readlink(vfs: &Vfs, ctx: &ProcCtx, ino: Ino) -> KResult<Vec<u8>> {
                 std::rc::Rc::as_ptr(&p.pipe) as usize as u32 >> 4
             )
             .into_bytes(),
+            crate::kernel::file::FileKind::Socket(s) => {
+                format!("socket:[{}]", s.sock.borrow().ino).into_bytes()
+            }
             _ => f.file.path.clone(),
         });
     }

@@ -37,13 +37,18 @@ pub fn walk_from(t: &Task, dirfd: i32) -> KResult<Walk> {
     })
 }
 
-fn resolve(k: &Kernel, t: &Task, dirfd: i32, path: &[u8], follow: bool) -> KResult<Loc> {
+pub(crate) fn resolve(k: &Kernel, t: &Task, dirfd: i32, path: &[u8], follow: bool) -> KResult<Loc> {
     let walk = walk_from(t, dirfd)?;
     let ctx = proc_ctx(k, t);
     k.vfs.resolve(&ctx, walk, path, follow)
 }
 
-fn resolve_parent(k: &Kernel, t: &Task, dirfd: i32, path: &[u8]) -> KResult<(Loc, Vec<u8>)> {
+pub(crate) fn resolve_parent(
+    k: &Kernel,
+    t: &Task,
+    dirfd: i32,
+    path: &[u8],
+) -> KResult<(Loc, Vec<u8>)> {
     let walk = walk_from(t, dirfd)?;
     let ctx = proc_ctx(k, t);
     k.vfs.resolve_parent(&ctx, walk, path)
@@ -55,7 +60,7 @@ pub fn resolve_for_watch(k: &Kernel, t: &Task, path: &[u8], follow: bool) -> KRe
     Ok((loc, stat_loc(k, t, loc)?.is_dir()))
 }
 
-fn stat_loc(k: &Kernel, t: &Task, loc: Loc) -> KResult<Stat> {
+pub(crate) fn stat_loc(k: &Kernel, t: &Task, loc: Loc) -> KResult<Stat> {
     k.vfs.stat(&proc_ctx(k, t), loc)
 }
 
@@ -98,7 +103,13 @@ fn may_delete_name(k: &Kernel, t: &Task, dir: Loc, name: &[u8]) -> KResult<Stat>
     Ok(vst)
 }
 
-fn task_umask(t: &Task) -> u32 {
+/// The owner a new inode of the task gets (its filesystem ids).
+pub(crate) fn owner(t: &Task) -> (u32, u32) {
+    let p = t.process.borrow();
+    (p.fsuid, p.fsgid)
+}
+
+pub(crate) fn task_umask(t: &Task) -> u32 {
     t.fs.borrow().umask
 }
 
@@ -276,6 +287,8 @@ fn reopen_fd_link(
                 },
                 FileKind::ProcData { data } => FileKind::ProcData { data: data.clone() },
                 FileKind::ProcDir => FileKind::ProcDir,
+                // Sockets cannot be reopened through /proc (ENXIO, as on Linux); the
+                // others are not reopened here yet.
                 _ => return Err(Errno::ENXIO),
             };
             return Ok(Some(OpenFile::new(
@@ -378,6 +391,14 @@ pub fn stat_file(k: &Kernel, t: &Task, file: &OpenFile) -> KResult<Stat> {
             dev: 0xc,
             ino: Rc::as_ptr(&p.pipe) as usize as u64 >> 4,
             mode: S_IFIFO | 0o600,
+            nlink: 1,
+            blksize: 4096,
+            ..Stat::default()
+        }),
+        (FileKind::Socket(s), _) => Ok(Stat {
+            dev: 0x8,
+            ino: s.sock.borrow().ino,
+            mode: crate::kernel::vfs::S_IFSOCK | 0o777,
             nlink: 1,
             blksize: 4096,
             ..Stat::default()

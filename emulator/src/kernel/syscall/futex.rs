@@ -1,6 +1,9 @@
-//! Futexes: `FUTEX_WAIT`/`WAKE`/`REQUEUE`/`CMP_REQUEUE` and their bitset forms, keyed
-//! by (address space, address). A waiter parks; `wake` marks it woken so its retried
-//! wait returns 0 instead of checking the value again.
+//! Futexes: `FUTEX_WAIT`/`WAKE`/`REQUEUE`/`CMP_REQUEUE` and their bitset forms. A
+//! futex is keyed by (address space, address), or, for a shared futex (no
+//! `FUTEX_PRIVATE_FLAG`) in a `MAP_SHARED` area, by the physical frame and offset, so
+//! processes that share the memory (POSIX semaphores after `fork`) wake each other.
+//! A waiter parks; `wake` marks it woken so its retried wait returns 0 instead of
+//! checking the value again.
 
 use super::{mem, Call, SysError, SysResult};
 use crate::kernel::abi::{Timespec32, Timespec64};
@@ -8,6 +11,7 @@ use crate::kernel::errno::Errno;
 use crate::kernel::memory::Mm;
 use crate::kernel::task::{Task, TaskState};
 use crate::kernel::Kernel;
+use crate::mm::FrameId;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -18,11 +22,34 @@ const FUTEX_CMP_REQUEUE: u32 = 4;
 const FUTEX_WAKE_OP: u32 = 5;
 const FUTEX_WAIT_BITSET: u32 = 9;
 const FUTEX_WAKE_BITSET: u32 = 10;
+const FUTEX_PRIVATE_FLAG: u32 = 128;
 const FUTEX_CMD_MASK: u32 = 0x7f; // without PRIVATE (128) and CLOCK_REALTIME (256)
 
-/// Whether `t` is parked in a futex wait on `addr` of `mm` matching `bitset`.
-fn waits_on(t: &Task, mm: &Rc<RefCell<Mm>>, addr: u32, bitset: u32) -> bool {
-    if t.futex_woken || !Rc::ptr_eq(&t.mm, mm) {
+/// What identifies a futex.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Key {
+    /// A private futex, or one in private memory: this address of this memory.
+    Private(*const RefCell<Mm>, u32),
+    /// A shared futex in shared memory: the frame and the offset in it.
+    Shared(FrameId, u32),
+}
+
+fn key_of(mm: &Rc<RefCell<Mm>>, addr: u32, private: bool) -> Key {
+    if !private {
+        let m = mm.borrow();
+        if m.space.find_vma(addr).is_some_and(|v| v.shared) {
+            let pte = m.space.pte(addr);
+            if pte.is_present() {
+                return Key::Shared(pte.frame(), addr & 0xfff);
+            }
+        }
+    }
+    Key::Private(Rc::as_ptr(mm), addr)
+}
+
+/// Whether `t` is parked in a futex wait on `key` matching `bitset`.
+fn waits_on(t: &Task, key: Key, bitset: u32) -> bool {
+    if t.futex_woken {
         return false;
     }
     match t.state {
@@ -35,22 +62,26 @@ fn waits_on(t: &Task, mm: &Rc<RefCell<Mm>>, addr: u32, bitset: u32) -> bool {
             } else {
                 u32::MAX
             };
-            p.args[0] == addr
-                && (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET)
+            (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET)
                 && their_bits & bitset != 0
+                && key_of(&t.mm, p.args[0], p.args[1] & FUTEX_PRIVATE_FLAG != 0) == key
         }
         _ => false,
     }
 }
 
-/// Wakes up to `n` waiters on `addr`; returns how many.
+/// Wakes up to `n` waiters on the private futex `addr` of `mm`; returns how many.
 pub fn wake(k: &mut Kernel, mm: &Rc<RefCell<Mm>>, addr: u32, n: u32, bitset: u32) -> u32 {
+    wake_key(k, key_of(mm, addr, true), n, bitset)
+}
+
+fn wake_key(k: &mut Kernel, key: Key, n: u32, bitset: u32) -> u32 {
     let mut woken = 0;
     for t in k.tasks.values_mut() {
         if woken >= n {
             break;
         }
-        if waits_on(t, mm, addr, bitset) {
+        if waits_on(t, key, bitset) {
             t.futex_woken = true;
             woken += 1;
         }
@@ -58,14 +89,14 @@ pub fn wake(k: &mut Kernel, mm: &Rc<RefCell<Mm>>, addr: u32, n: u32, bitset: u32
     woken
 }
 
-/// Moves up to `n` waiters from `from` to `to`.
-fn requeue(k: &mut Kernel, mm: &Rc<RefCell<Mm>>, from: u32, to: u32, n: u32) -> u32 {
+/// Moves up to `n` waiters from `from` to the address `to`.
+fn requeue(k: &mut Kernel, from: Key, to: u32, n: u32) -> u32 {
     let mut moved = 0;
     for t in k.tasks.values_mut() {
         if moved >= n {
             break;
         }
-        if waits_on(t, mm, from, u32::MAX) {
+        if waits_on(t, from, u32::MAX) {
             if let TaskState::Parked(p) = &mut t.state {
                 p.args[0] = to;
                 moved += 1;
@@ -78,6 +109,7 @@ fn requeue(k: &mut Kernel, mm: &Rc<RefCell<Mm>>, from: u32, to: u32, n: u32) -> 
 fn do_futex(k: &mut Kernel, t: &mut Task, c: &Call, wide: bool) -> SysResult {
     let (addr, op, val) = (c.arg(0), c.arg(1), c.arg(2));
     let cmd = op & FUTEX_CMD_MASK;
+    let private = op & FUTEX_PRIVATE_FLAG != 0;
     match cmd {
         FUTEX_WAIT | FUTEX_WAIT_BITSET => {
             if cmd == FUTEX_WAIT_BITSET && c.arg(5) == 0 {
@@ -132,7 +164,12 @@ fn do_futex(k: &mut Kernel, t: &mut Task, c: &Call, wide: bool) -> SysResult {
             } else {
                 u32::MAX
             };
-            Ok(wake(k, &t.mm.clone(), addr, val, bits))
+            if !private {
+                // A shared key needs the page in place (and a mapping: EFAULT).
+                mem(k, t, |m| m.read_u32(addr))?;
+            }
+            let key = key_of(&t.mm, addr, private);
+            Ok(wake_key(k, key, val, bits))
         }
         FUTEX_REQUEUE | FUTEX_CMP_REQUEUE => {
             if cmd == FUTEX_CMP_REQUEUE {
@@ -141,9 +178,9 @@ fn do_futex(k: &mut Kernel, t: &mut Task, c: &Call, wide: bool) -> SysResult {
                     return Err(Errno::EAGAIN.into());
                 }
             }
-            let mm = t.mm.clone();
-            let woken = wake(k, &mm, addr, val, u32::MAX);
-            let moved = requeue(k, &mm, addr, c.arg(4), c.arg(3));
+            let key = key_of(&t.mm, addr, private);
+            let woken = wake_key(k, key, val, u32::MAX);
+            let moved = requeue(k, key, c.arg(4), c.arg(3));
             Ok(woken + moved)
         }
         FUTEX_WAKE_OP => {
@@ -165,8 +202,9 @@ fn do_futex(k: &mut Kernel, t: &mut Task, c: &Call, wide: bool) -> SysResult {
                 _ => return Err(Errno::ENOSYS.into()),
             };
             mem(k, t, |m| m.write_u32(addr2, new))?;
-            let mm = t.mm.clone();
-            let mut woken = wake(k, &mm, addr, val, u32::MAX);
+            let key = key_of(&t.mm, addr, private);
+            let key2 = key_of(&t.mm, addr2, private);
+            let mut woken = wake_key(k, key, val, u32::MAX);
             let (o, a) = (old as i32, cmparg as i32);
             let hit = match cmp {
                 0 => o == a,
@@ -178,7 +216,7 @@ fn do_futex(k: &mut Kernel, t: &mut Task, c: &Call, wide: bool) -> SysResult {
                 _ => return Err(Errno::ENOSYS.into()),
             };
             if hit {
-                woken += wake(k, &mm, addr2, c.arg(3), u32::MAX);
+                woken += wake_key(k, key2, c.arg(3), u32::MAX);
             }
             Ok(woken)
         }

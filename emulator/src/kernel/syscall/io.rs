@@ -63,6 +63,12 @@ fn read_file(
             n
         }
         FileKind::ProcDir => return Err(Errno::EISDIR.into()),
+        FileKind::Socket(_) => {
+            let data = super::net::file_read(k, t, file, len)?;
+            let n = data.len();
+            buf[..n].copy_from_slice(&data);
+            n
+        }
         FileKind::Pipe(end) => {
             let r = end.pipe.borrow_mut().read(&mut buf);
             match r {
@@ -169,6 +175,7 @@ fn write_file(
             }
         }
         FileKind::Pty(p) => k.pty_write(t, p, data, file.nonblocking()),
+        FileKind::Socket(_) => super::net::file_write(k, t, file, data),
         FileKind::SignalFd(_) => Err(Errno::EINVAL.into()),
         FileKind::EventFd(e) => e.write(data, file.nonblocking()),
         FileKind::Epoll(_) | FileKind::TimerFd(_) | FileKind::Inotify(_) => {
@@ -217,7 +224,7 @@ fn pos64(c: &Call) -> KResult<u64> {
 
 fn seekable(file: &OpenFile) -> KResult<()> {
     match file.kind {
-        FileKind::Pipe(_) => Err(Errno::ESPIPE),
+        FileKind::Pipe(_) | FileKind::Socket(_) => Err(Errno::ESPIPE),
         _ => Ok(()),
     }
 }
@@ -458,6 +465,8 @@ pub fn fcntl(_k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
 }
 
 const FIONREAD: u32 = 0x541b;
+/// `SIOCOUTQ` (`TIOCOUTQ`): bytes sent and not yet read.
+const SIOCOUTQ: u32 = 0x5411;
 const FIONBIO: u32 = 0x5421;
 const FIOCLEX: u32 = 0x5451;
 const FIONCLEX: u32 = 0x5450;
@@ -488,10 +497,25 @@ pub fn ioctl(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
                 .set(if on { f | O_NONBLOCK } else { f & !O_NONBLOCK });
             return Ok(0);
         }
+        SIOCOUTQ if matches!(file.kind, FileKind::Socket(_)) => {
+            let FileKind::Socket(s) = &file.kind else {
+                unreachable!()
+            };
+            let n = s.sock.borrow().wmem.get() as u32;
+            mem(k, t, |m| m.write_u32(c.arg(2), n))?;
+            return Ok(0);
+        }
         FIONREAD => {
             let n = match &file.kind {
                 FileKind::Pipe(p) => p.pipe.borrow().data.len() as u32,
                 FileKind::Inotify(i) => i.pending_bytes(),
+                FileKind::Socket(s) => {
+                    let s = s.sock.borrow();
+                    if s.state == crate::kernel::socket::State::Listening {
+                        return Err(Errno::EINVAL.into());
+                    }
+                    s.readable_bytes() as u32
+                }
                 FileKind::Inode { .. } => {
                     let st = stat_file(k, t, &file)?;
                     if st.mode & 0o170000 != S_IFREG {
@@ -597,8 +621,12 @@ fn ready(k: &mut Kernel, t: &Task, fd: i32, events: i16) -> i16 {
 }
 
 /// Every poll event of an open file now (`POLLIN`, `POLLOUT`, `POLLHUP`, `POLLERR`):
-/// the one readiness source of `poll`, `select` and `epoll`.
+/// the one readiness source of `poll`, `select` and `epoll`. Sockets report their whole
+/// mask (`POLLRDHUP`, `POLLRDNORM`, ...).
 pub fn file_ready(k: &mut Kernel, t: &Task, file: &OpenFile) -> i16 {
+    if let FileKind::Socket(s) = &file.kind {
+        return crate::kernel::socket::UnixSocket::poll(&s.sock) as i16;
+    }
     let (r, w, hup) = match &file.kind {
         FileKind::Pipe(end) => {
             let p = end.pipe.borrow();
@@ -768,7 +796,11 @@ fn do_select(k: &mut Kernel, t: &mut Task, c: &Call, timeout_ns: Option<u64>) ->
         if r & POLLNVAL != 0 {
             return Err(Errno::EBADF.into());
         }
-        let got = [r & (POLLIN | POLLHUP) != 0, r & POLLOUT != 0, false];
+        let got = [
+            r & (POLLIN | POLLHUP | POLLERR) != 0,
+            r & (POLLOUT | POLLERR) != 0,
+            false,
+        ];
         for i in 0..3 {
             if wanted[i] && got[i] {
                 out[i][w] |= b;
@@ -812,10 +844,6 @@ pub fn pselect6_time64(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     do_select(k, t, c, timeout)
 }
 
-pub fn socket(_k: &mut Kernel, _t: &mut Task, _c: &Call) -> SysResult {
-    Err(Errno::EAFNOSUPPORT.into())
-}
-
 pub fn sendfile64(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     let out = fd_file(t, c.arg(0))?;
     let input = fd_file(t, c.arg(1))?;
@@ -824,12 +852,21 @@ pub fn sendfile64(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     } else {
         None
     };
-    let data = read_file(k, t, &input, (c.arg(3) as usize).min(MAX_IO), pos)?;
+    // A file is read at an explicit position and its offset moves by what was
+    // written, so a partial or parked write (a socket) loses nothing.
+    let seekable = matches!(
+        input.kind,
+        FileKind::Inode { .. } | FileKind::ProcData { .. }
+    );
+    let start = pos.or_else(|| seekable.then(|| input.offset.get()));
+    let data = read_file(k, t, &input, (c.arg(3) as usize).min(MAX_IO), start)?;
     let n = write_file(k, t, &out, &data, None)?;
     if let Some(p) = pos {
         mem(k, t, |m| {
             m.write_obj(c.arg(2), &p.wrapping_add(u64::from(n)))
         })?;
+    } else if let Some(s) = start {
+        input.offset.set(s + u64::from(n));
     }
     Ok(n)
 }

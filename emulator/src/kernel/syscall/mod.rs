@@ -15,6 +15,7 @@ pub mod io;
 pub mod ldt;
 pub mod mm;
 pub mod names;
+pub mod net;
 pub mod process;
 pub mod sig;
 pub mod time;
@@ -94,6 +95,16 @@ pub fn restartable(n: u32) -> bool {
             | nr::OPENAT
             | nr::PREAD64
             | nr::PWRITE64
+            | nr::SOCKETCALL
+            | nr::CONNECT
+            | nr::ACCEPT4
+            | nr::SENDTO
+            | nr::SENDMSG
+            | nr::RECVFROM
+            | nr::RECVMSG
+            | nr::RECVMMSG
+            | nr::RECVMMSG_TIME64
+            | nr::SENDMMSG
     )
 }
 
@@ -180,7 +191,25 @@ fn handler(n: u32) -> Option<Handler> {
         nr::TRUNCATE => f::truncate,
         nr::FTRUNCATE => f::ftruncate,
         nr::FCHMOD => f::fchmod,
-        nr::SOCKETCALL | nr::SOCKET => i::socket,
+        nr::SOCKETCALL => net::socketcall,
+        nr::SOCKET => net::socket,
+        nr::SOCKETPAIR => net::socketpair,
+        nr::BIND => net::bind,
+        nr::CONNECT => net::connect,
+        nr::LISTEN => net::listen,
+        nr::ACCEPT4 => net::accept4,
+        nr::GETSOCKOPT => net::getsockopt,
+        nr::SETSOCKOPT => net::setsockopt,
+        nr::GETSOCKNAME => net::getsockname,
+        nr::GETPEERNAME => net::getpeername,
+        nr::SENDTO => net::sendto,
+        nr::SENDMSG => net::sendmsg,
+        nr::RECVFROM => net::recvfrom,
+        nr::RECVMSG => net::recvmsg,
+        nr::SHUTDOWN => net::shutdown,
+        nr::RECVMMSG => net::recvmmsg,
+        nr::RECVMMSG_TIME64 => net::recvmmsg_time64,
+        nr::SENDMMSG => net::sendmmsg,
         nr::WAIT4 => p::wait4,
         nr::SYSINFO => p::sysinfo,
         nr::FSYNC | nr::FDATASYNC => f::fsync,

@@ -206,6 +206,7 @@ fn do_clone(
         state: TaskState::Runnable,
         gate: t.gate,
         futex_woken: false,
+        io_progress: 0,
         vdso_base: t.vdso_base,
         altstack: if flags & CLONE_VM != 0 && flags & CLONE_VFORK == 0 {
             (0, 0, 2)
