@@ -24,6 +24,7 @@ pub mod host_files;
 pub mod host_process;
 pub mod inotify;
 pub mod ipc;
+pub mod locks;
 pub mod memory;
 pub mod pagecache;
 pub mod perm;
@@ -157,6 +158,8 @@ pub struct Kernel {
     pub(crate) fifos: BTreeMap<vfs::Loc, std::rc::Weak<std::cell::RefCell<pipe::Pipe>>>,
     /// Processes the frontend started beside init, by pid.
     pub(crate) host_processes: BTreeMap<Tid, host_process::HostProcess>,
+    /// Advisory file locks (`fcntl` record locks, `flock`).
+    pub(crate) locks: locks::LockTable,
     /// System V IPC objects (shared memory, semaphores, message queues).
     pub(crate) ipc: ipc::Ipc,
     /// The earliest monotonic time a parked wait asked to be retried at besides its own
@@ -206,6 +209,7 @@ impl Kernel {
             cursor: 0,
             fifos: BTreeMap::new(),
             host_processes: BTreeMap::new(),
+            locks: locks::LockTable::default(),
             sockets: socket::Registry::default(),
             fs_time: 0,
             tty_console: None,

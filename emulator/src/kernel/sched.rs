@@ -664,6 +664,10 @@ impl Kernel {
         };
         drop(task);
         super::ipc::process_exit(self, pid);
+        // Its record locks go with it (its open files' locks when they close).
+        self.locks
+            .release_all(crate::kernel::locks::Owner::Process(pid));
+        self.locks.prune();
         if pid == self.init_pid {
             self.init_status = Some(status);
             return;

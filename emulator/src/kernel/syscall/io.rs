@@ -325,11 +325,22 @@ pub fn llseek(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     Ok(0)
 }
 
-pub fn close(_k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
+pub fn close(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     let entry = t.files.borrow_mut().remove(c.arg(0));
     match entry {
         Some(e) => {
+            // Closing any descriptor of a file drops the process's record locks on it;
+            // the last close of an open file drops its OFD and `flock` locks.
+            let loc = match &e.file.kind {
+                FileKind::Inode { loc, .. } => Some(*loc),
+                _ => None,
+            };
             drop(e);
+            if let Some(loc) = loc {
+                k.locks
+                    .release(loc, crate::kernel::locks::Owner::Process(t.pid()));
+                k.locks.prune();
+            }
             Ok(0)
         }
         None => Err(Errno::EBADF.into()),
@@ -420,15 +431,9 @@ const F_GETFD: u32 = 1;
 const F_SETFD: u32 = 2;
 const F_GETFL: u32 = 3;
 const F_SETFL: u32 = 4;
-const F_GETLK: u32 = 5;
-const F_SETLK: u32 = 6;
-const F_SETLKW: u32 = 7;
-const F_GETLK64: u32 = 12;
-const F_SETLK64: u32 = 13;
-const F_SETLKW64: u32 = 14;
 const F_DUPFD_CLOEXEC: u32 = 1030;
 
-pub fn fcntl(_k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
+pub fn fcntl(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     let fd = c.arg(0);
     let file = fd_file(t, fd)?;
     match c.arg(1) {
@@ -457,9 +462,15 @@ pub fn fcntl(_k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
             file.flags.set(f);
             Ok(0)
         }
-        // Advisory locks: one machine, no contention worth modelling yet.
-        F_GETLK | F_GETLK64 => Ok(0),
-        F_SETLK | F_SETLKW | F_SETLK64 | F_SETLKW64 => Ok(0),
+        super::lock::F_GETLK
+        | super::lock::F_SETLK
+        | super::lock::F_SETLKW
+        | super::lock::F_GETLK64
+        | super::lock::F_SETLK64
+        | super::lock::F_SETLKW64
+        | super::lock::F_OFD_GETLK
+        | super::lock::F_OFD_SETLK
+        | super::lock::F_OFD_SETLKW => super::lock::fcntl_lock(k, t, c),
         _ => Err(Errno::EINVAL.into()),
     }
 }

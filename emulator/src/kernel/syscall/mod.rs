@@ -13,6 +13,7 @@ pub mod fs;
 pub mod futex;
 pub mod io;
 pub mod ldt;
+pub mod lock;
 pub mod mm;
 pub mod names;
 pub mod net;
@@ -148,6 +149,7 @@ fn handler(n: u32) -> Option<Handler> {
         nr::MODIFY_LDT => ldt::modify_ldt,
         nr::CAPSET => cred::capset,
         nr::ALARM => t::alarm,
+        nr::FLOCK => lock::flock,
         nr::TIMER_CREATE => timer::timer_create,
         nr::TIMER_SETTIME => timer::timer_settime,
         nr::TIMER_SETTIME64 => timer::timer_settime64,
