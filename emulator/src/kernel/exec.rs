@@ -345,7 +345,9 @@ pub fn commit_exec(k: &mut Kernel, task: &mut Task, image: Image) {
     // Unshare and close close-on-exec descriptors.
     let table = task.files.borrow().clone();
     task.files = Rc::new(RefCell::new(table));
-    task.files.borrow_mut().close_on_exec();
+    let closed = task.files.borrow_mut().close_on_exec();
+    let pid = task.pid();
+    super::syscall::lock::close_entries(k, pid, closed);
     // Handlers reset to default; ignored signals stay ignored.
     let mut actions = *task.sighand.borrow();
     for a in actions.iter_mut() {

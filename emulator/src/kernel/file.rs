@@ -173,13 +173,15 @@ impl FdTable {
         self.slots.get_mut(fd as usize).and_then(Option::take)
     }
 
-    /// Closes every close-on-exec descriptor (at `execve`).
-    pub fn close_on_exec(&mut self) {
+    /// Takes out every close-on-exec descriptor (at `execve`); the caller closes them.
+    pub fn close_on_exec(&mut self) -> Vec<FdEntry> {
+        let mut closed = Vec::new();
         for slot in &mut self.slots {
             if slot.as_ref().is_some_and(|e| e.cloexec) {
-                *slot = None;
+                closed.extend(slot.take());
             }
         }
+        closed
     }
 
     /// Open descriptors in order.

@@ -329,18 +329,7 @@ pub fn close(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     let entry = t.files.borrow_mut().remove(c.arg(0));
     match entry {
         Some(e) => {
-            // Closing any descriptor of a file drops the process's record locks on it;
-            // the last close of an open file drops its OFD and `flock` locks.
-            let loc = match &e.file.kind {
-                FileKind::Inode { loc, .. } => Some(*loc),
-                _ => None,
-            };
-            drop(e);
-            if let Some(loc) = loc {
-                k.locks
-                    .release(loc, crate::kernel::locks::Owner::Process(t.pid()));
-                k.locks.prune();
-            }
+            super::lock::close_entries(k, t.pid(), vec![e]);
             Ok(0)
         }
         None => Err(Errno::EBADF.into()),
@@ -363,29 +352,30 @@ pub fn dup(_k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     Ok(fd)
 }
 
-fn do_dup3(t: &mut Task, old: u32, new: u32, cloexec: bool) -> SysResult {
+fn do_dup3(k: &mut Kernel, t: &mut Task, old: u32, new: u32, cloexec: bool) -> SysResult {
     let file = fd_file(t, old)?;
     if new as usize >= MAX_FDS {
         return Err(Errno::EBADF.into());
     }
     let previous = t.files.borrow_mut().put(new, FdEntry { file, cloexec });
-    drop(previous);
+    // The descriptor replaced is closed, with what closing does to locks.
+    super::lock::close_entries(k, t.pid(), previous.into_iter().collect());
     Ok(new)
 }
 
-pub fn dup2(_k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
+pub fn dup2(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     if c.arg(0) == c.arg(1) {
         fd_file(t, c.arg(0))?;
         return Ok(c.arg(1));
     }
-    do_dup3(t, c.arg(0), c.arg(1), false)
+    do_dup3(k, t, c.arg(0), c.arg(1), false)
 }
 
-pub fn dup3(_k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
+pub fn dup3(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     if c.arg(0) == c.arg(1) || c.arg(2) & !O_CLOEXEC != 0 {
         return Err(Errno::EINVAL.into());
     }
-    do_dup3(t, c.arg(0), c.arg(1), c.arg(2) & O_CLOEXEC != 0)
+    do_dup3(k, t, c.arg(0), c.arg(1), c.arg(2) & O_CLOEXEC != 0)
 }
 
 fn make_pipe(k: &mut Kernel, t: &mut Task, addr: u32, flags: u32) -> SysResult {

@@ -186,6 +186,24 @@ pub fn fcntl_lock(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     }
 }
 
+/// Closes descriptors of process `pid`: its record locks on their files go (closing
+/// any descriptor of a file does that), and the OFD and `flock` locks of open files
+/// closed for the last time.
+pub fn close_entries(k: &mut Kernel, pid: u32, entries: Vec<crate::kernel::file::FdEntry>) {
+    let inodes: Vec<Loc> = entries
+        .iter()
+        .filter_map(|e| match &e.file.kind {
+            FileKind::Inode { loc, .. } => Some(*loc),
+            _ => None,
+        })
+        .collect();
+    drop(entries);
+    for loc in inodes {
+        k.locks.release(loc, Owner::Process(pid));
+    }
+    k.locks.prune();
+}
+
 const LOCK_SH: u32 = 1;
 const LOCK_EX: u32 = 2;
 const LOCK_NB: u32 = 4;

@@ -93,6 +93,18 @@ int main(void) {
     }
     waitpid(pid, NULL, 0);
 
+    /* A descriptor of the file replaced by dup2 is closed too. */
+    lk(fd, F_SETLK, F_WRLCK, 0, 10);
+    int d = open("/tmp/locked", O_RDONLY), null = open("/dev/null", O_RDONLY);
+    dup2(null, d);
+    pid = fork();
+    if (pid == 0) {
+        int cfd = open("/tmp/locked", O_RDWR);
+        probe("after dup2 over another fd", cfd, F_WRLCK, 0, 10, parent);
+        _exit(0);
+    }
+    waitpid(pid, NULL, 0);
+
     /* Wrong access mode, bad type, bad whence, negative start. */
     int ro = open("/tmp/locked", O_RDONLY);
     printf("W on read-only fd: %s\n", en(lk(ro, F_SETLK, F_WRLCK, 0, 1)));
