@@ -8,9 +8,12 @@
 //! guest on stdin by their extension: `.py` runs as `python3 -`, `.c` is compiled with
 //! `gcc -x c` and run, `.sh` runs as `bash -s`. They are compared the same way.
 //!
+//! The emulated side keeps one overlay file for the whole corpus, as a user's session
+//! would: afterwards the image merged with it must pass `e2fsck -fn`.
+//!
 //! `WEBVM_DIFF_FILTER=text` runs only the commands (or program names) containing `text`.
 
-use emulator::block::overlay::{MemoryLogStore, OverlayDevice};
+use frontend_native::storage::image::merge;
 use frontend_native::storage::BaseImage;
 use std::path::Path;
 use std::process::Command;
@@ -97,9 +100,8 @@ fn native(root: &Path, cmd: &str, stdin: &[u8]) -> Outcome {
     }
 }
 
-fn emulated(folder: &Path, cmd: &str, stdin: &[u8]) -> Outcome {
-    let base = BaseImage::open(folder).expect("open image");
-    let dev = OverlayDevice::open(base.device, MemoryLogStore::new(), &base.id).unwrap();
+fn emulated(folder: &Path, overlay: &Path, cmd: &str, stdin: &[u8]) -> Outcome {
+    let dev = BaseImage::open_overlaid(folder, Some(overlay)).expect("open image and overlay");
     let out = guest::run_with_stdin(dev, &["/bin/sh", "-c", cmd], ENV, stdin);
     Outcome {
         status: out.status,
@@ -164,9 +166,13 @@ fn differential(profile: &str) {
     let mut failures = Vec::new();
     let commands = corpus(profile);
     assert!(!commands.is_empty(), "empty corpus for {profile}");
+    let scratch = std::env::temp_dir().join(format!("webvm-diff-{profile}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).unwrap();
+    let overlay = scratch.join("corpus.overlay");
     for case in &commands {
         let want = native(&root, &case.command, &case.stdin);
-        let got = emulated(&folder, &case.command, &case.stdin);
+        let got = emulated(&folder, &overlay, &case.command, &case.stdin);
         if want != got {
             failures.push(format!(
                 "case: {}\n  native:   {want:?}\n  emulated: {got:?}",
@@ -181,6 +187,21 @@ fn differential(profile: &str) {
         commands.len(),
         failures.join("\n")
     );
+    // Everything the corpus wrote, merged into the image, is a clean filesystem.
+    let merged = scratch.join("merged.ext2");
+    merge(&folder, Some(&overlay), &merged).expect("merge the corpus overlay");
+    let fsck = Command::new("e2fsck")
+        .arg("-fn")
+        .arg(&merged)
+        .output()
+        .expect("run e2fsck (package e2fsprogs)");
+    assert!(
+        fsck.status.success(),
+        "e2fsck -fn of the image merged after the corpus:\n{}{}",
+        String::from_utf8_lossy(&fsck.stdout),
+        String::from_utf8_lossy(&fsck.stderr)
+    );
+    std::fs::remove_dir_all(&scratch).unwrap();
 }
 
 #[test]
