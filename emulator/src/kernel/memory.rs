@@ -145,12 +145,19 @@ impl<'a> UserMem<'a> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_frame(&mut self, addr: u32) -> Result<FrameId, MemFault> {
         let page = addr / PAGE_SIZE;
         if let Some(frame) = self.read_tlb.get(page) {
             return Ok(frame);
         }
+        self.read_frame_miss(addr)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn read_frame_miss(&mut self, addr: u32) -> Result<FrameId, MemFault> {
+        let page = addr / PAGE_SIZE;
         let frame = self
             .mm
             .space
@@ -160,12 +167,19 @@ impl<'a> UserMem<'a> {
         Ok(frame)
     }
 
-    #[inline]
+    #[inline(always)]
     fn write_frame(&mut self, addr: u32) -> Result<FrameId, MemFault> {
         let page = addr / PAGE_SIZE;
         if let Some(frame) = self.write_tlb.get(page) {
             return Ok(frame);
         }
+        self.write_frame_miss(addr)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn write_frame_miss(&mut self, addr: u32) -> Result<FrameId, MemFault> {
+        let page = addr / PAGE_SIZE;
         let frame = self
             .mm
             .space
@@ -182,7 +196,7 @@ impl<'a> UserMem<'a> {
         self.write_tlb.clear();
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_n<const N: usize>(&mut self, addr: u32) -> Result<[u8; N], MemFault> {
         let mut out = [0u8; N];
         let off = (addr % PAGE_SIZE) as usize;
@@ -198,7 +212,7 @@ impl<'a> UserMem<'a> {
         Ok(out)
     }
 
-    #[inline]
+    #[inline(always)]
     fn write_n<const N: usize>(&mut self, addr: u32, data: &[u8; N]) -> Result<(), MemFault> {
         let off = (addr % PAGE_SIZE) as usize;
         if off + data.len() <= PAGE_SIZE as usize {
@@ -327,27 +341,35 @@ impl<'a> UserMem<'a> {
 }
 
 impl GuestMemory for UserMem<'_> {
+    #[inline(always)]
     fn read_u8(&mut self, addr: GuestAddr) -> Result<u8, MemFault> {
         Ok(self.read_n::<1>(addr.0)?[0])
     }
+    #[inline(always)]
     fn read_u16(&mut self, addr: GuestAddr) -> Result<u16, MemFault> {
         Ok(u16::from_le_bytes(self.read_n(addr.0)?))
     }
+    #[inline(always)]
     fn read_u32(&mut self, addr: GuestAddr) -> Result<u32, MemFault> {
         Ok(u32::from_le_bytes(self.read_n(addr.0)?))
     }
+    #[inline(always)]
     fn read_u64(&mut self, addr: GuestAddr) -> Result<u64, MemFault> {
         Ok(u64::from_le_bytes(self.read_n(addr.0)?))
     }
+    #[inline(always)]
     fn write_u8(&mut self, addr: GuestAddr, value: u8) -> Result<(), MemFault> {
         self.write_n(addr.0, &[value])
     }
+    #[inline(always)]
     fn write_u16(&mut self, addr: GuestAddr, value: u16) -> Result<(), MemFault> {
         self.write_n(addr.0, &value.to_le_bytes())
     }
+    #[inline(always)]
     fn write_u32(&mut self, addr: GuestAddr, value: u32) -> Result<(), MemFault> {
         self.write_n(addr.0, &value.to_le_bytes())
     }
+    #[inline(always)]
     fn write_u64(&mut self, addr: GuestAddr, value: u64) -> Result<(), MemFault> {
         self.write_n(addr.0, &value.to_le_bytes())
     }
