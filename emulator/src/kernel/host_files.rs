@@ -9,7 +9,7 @@
 use super::errno::{Errno, KResult};
 use super::exec::proc_ctx;
 use super::vfs::namei::Walk;
-use super::vfs::{Loc, SetAttr, S_IFMT, S_IFREG};
+use super::vfs::{Loc, SetAttr, Stat, S_IFMT, S_IFREG};
 use super::Kernel;
 
 /// Largest file [`Kernel::read_guest_file`] returns (it is held in memory whole).
@@ -17,6 +17,15 @@ pub const MAX_HOST_FILE: u64 = 1 << 30;
 
 /// How much is read or written per filesystem call.
 const STEP: usize = 1 << 20;
+
+/// Only regular files are read or written whole (`EISDIR` for a directory).
+fn regular(st: &Stat) -> KResult<()> {
+    match st.mode & S_IFMT {
+        S_IFREG => Ok(()),
+        _ if st.is_dir() => Err(Errno::EISDIR),
+        _ => Err(Errno::EINVAL),
+    }
+}
 
 impl Kernel {
     /// A walk from the root of the lowest-numbered live task.
@@ -41,13 +50,7 @@ impl Kernel {
         let fs = self.vfs.disk(loc.mount).ok_or(Errno::EACCES)?;
         let mut fs = fs.borrow_mut();
         let st = fs.stat(loc.ino)?;
-        if st.mode & S_IFMT != S_IFREG {
-            return Err(if st.is_dir() {
-                Errno::EISDIR
-            } else {
-                Errno::EINVAL
-            });
-        }
+        regular(&st)?;
         if st.size > MAX_HOST_FILE {
             return Err(Errno::EFBIG);
         }
@@ -80,13 +83,7 @@ impl Kernel {
         let fs = self.vfs.disk(loc.mount).ok_or(Errno::EACCES)?;
         let mut fs = fs.borrow_mut();
         let st = fs.stat(loc.ino)?;
-        if st.mode & S_IFMT != S_IFREG {
-            return Err(if st.is_dir() {
-                Errno::EISDIR
-            } else {
-                Errno::EINVAL
-            });
-        }
+        regular(&st)?;
         fs.truncate(loc.ino, 0)?;
         let mut done = 0;
         while done < data.len() {

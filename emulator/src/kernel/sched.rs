@@ -393,16 +393,7 @@ impl Kernel {
     /// task stopped being runnable (killed).
     fn deliver_signals(&mut self, task: &mut Task) -> bool {
         while let Some(sig) = self.next_signal(task) {
-            let info = if task.pending.has(sig) {
-                task.pending.remove(sig);
-                task.pending_info.remove(&sig)
-            } else {
-                let mut p = task.process.borrow_mut();
-                p.shared_pending.remove(sig);
-                p.shared_info.remove(&sig)
-            };
-            let mut info = info.unwrap_or_else(|| SigInfo::kernel(sig));
-            crate::kernel::posix_timer::complete_taken(&mut task.process.borrow_mut(), &mut info);
+            let info = task.take_signal(sig);
             let action = task.sighand.borrow()[sig as usize];
             match action.handler {
                 SIG_IGN => continue,

@@ -176,6 +176,30 @@ impl Process {
 }
 
 impl Task {
+    /// Takes the pending signal `sig` (the thread's own if it has it, else the
+    /// process's) with its `siginfo`, completed as taking it completes it (a POSIX
+    /// timer's overruns): for delivery, `sigtimedwait` and `signalfd` alike.
+    pub fn take_signal(&mut self, sig: u32) -> SigInfo {
+        let info = if self.pending.has(sig) {
+            self.pending.remove(sig);
+            self.pending_info.remove(&sig)
+        } else {
+            let mut p = self.process.borrow_mut();
+            p.shared_pending.remove(sig);
+            p.shared_info.remove(&sig)
+        };
+        let mut info = info.unwrap_or_else(|| SigInfo::kernel(sig));
+        super::posix_timer::complete_taken(&mut self.process.borrow_mut(), &mut info);
+        info
+    }
+
+    /// Takes the lowest-numbered pending signal of `mask`, thread's or process's.
+    pub fn take_first_pending(&mut self, mask: u64) -> Option<(u32, SigInfo)> {
+        let pending = self.pending.0 | self.process.borrow().shared_pending.0;
+        let sig = SigSet(pending & mask).first()?;
+        Some((sig, self.take_signal(sig)))
+    }
+
     pub fn pid(&self) -> Tid {
         self.process.borrow().pid
     }

@@ -71,7 +71,7 @@ fn cred(t: &Task) -> Cred {
 
 /// `may_create`: a new name in `dir` needs write and search permission there. Returns
 /// the owner and mode (`kind | perm`) the new inode gets.
-fn may_create(k: &Kernel, t: &Task, dir: Loc, mode: u32) -> KResult<((u32, u32), u32)> {
+pub(crate) fn may_create(k: &Kernel, t: &Task, dir: Loc, mode: u32) -> KResult<((u32, u32), u32)> {
     let st = stat_loc(k, t, dir)?;
     let c = cred(t);
     may_access(&c, &st, MAY_WRITE | MAY_EXEC)?;
@@ -80,7 +80,7 @@ fn may_create(k: &Kernel, t: &Task, dir: Loc, mode: u32) -> KResult<((u32, u32),
 
 /// Fails with `EEXIST` when `name` is already in `dir` (checked before permissions, as
 /// Linux's `filename_create` does).
-fn must_be_new(k: &Kernel, t: &Task, dir: Loc, name: &[u8]) -> KResult<()> {
+pub(crate) fn must_be_new(k: &Kernel, t: &Task, dir: Loc, name: &[u8]) -> KResult<()> {
     if name.is_empty() || name == b"." || name == b".." {
         return Err(Errno::EEXIST);
     }
@@ -101,12 +101,6 @@ fn may_delete_name(k: &Kernel, t: &Task, dir: Loc, name: &[u8]) -> KResult<Stat>
     let dst = k.vfs.stat(&ctx, dir)?;
     may_delete(&ctx.cred, &dst, &vst)?;
     Ok(vst)
-}
-
-/// The owner a new inode of the task gets (its filesystem ids).
-pub(crate) fn owner(t: &Task) -> (u32, u32) {
-    let p = t.process.borrow();
-    (p.fsuid, p.fsgid)
 }
 
 pub(crate) fn task_umask(t: &Task) -> u32 {

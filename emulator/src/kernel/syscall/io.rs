@@ -879,21 +879,9 @@ fn read_signalfd(t: &mut Task, mask: u64, len: usize) -> Result<Vec<u8>, SysErro
     }
     let mut out = Vec::new();
     while out.len() + 128 <= len {
-        let own = t.pending.0 & mask;
-        let shared = t.process.borrow().shared_pending.0 & mask;
-        let Some(sig) = crate::kernel::signal::SigSet(own | shared).first() else {
+        let Some((sig, info)) = t.take_first_pending(mask) else {
             break;
         };
-        let info = if own & crate::kernel::signal::SigSet::bit(sig) != 0 {
-            t.pending.remove(sig);
-            t.pending_info.remove(&sig)
-        } else {
-            let mut p = t.process.borrow_mut();
-            p.shared_pending.remove(sig);
-            p.shared_info.remove(&sig)
-        };
-        let mut info = info.unwrap_or_else(|| crate::kernel::sigframe::SigInfo::kernel(sig));
-        crate::kernel::posix_timer::complete_taken(&mut t.process.borrow_mut(), &mut info);
         let raw = info.to_abi();
         // signalfd_siginfo: signo, errno, code, pid, uid, fd, tid, band, overrun,
         // trapno, status, int, ptr (u64), utime (u64), stime (u64), addr (u64), pad.

@@ -168,7 +168,7 @@ fn sleep_until(k: &Kernel, deadline: u64) -> SysResult {
     }
 }
 
-fn read_ts(k: &mut Kernel, t: &Task, addr: u32, wide: bool) -> KResult<u64> {
+pub(crate) fn read_ts(k: &mut Kernel, t: &Task, addr: u32, wide: bool) -> KResult<u64> {
     let (sec, nsec) = if wide {
         let ts: Timespec64 = mem(k, t, |m| m.read_obj(addr))?;
         (ts.sec, ts.nsec)

@@ -6,8 +6,7 @@
 use super::{mem, Call, SysError, SysResult};
 use crate::kernel::abi::{Timespec32, Timespec64};
 use crate::kernel::errno::{Errno, KResult};
-use crate::kernel::posix_timer::{self, Notify};
-use crate::kernel::sigframe::SigInfo;
+use crate::kernel::posix_timer::Notify;
 use crate::kernel::signal::{SigSet, SIGALRM};
 use crate::kernel::task::Task;
 use crate::kernel::Kernel;
@@ -220,35 +219,9 @@ fn sigtimedwait(k: &mut Kernel, t: &mut Task, c: &Call, wide: bool) -> SysResult
     let timeout = if c.arg(2) == 0 {
         None
     } else {
-        let (sec, nsec) = if wide {
-            let ts: Timespec64 = mem(k, t, |m| m.read_obj(c.arg(2)))?;
-            (ts.sec, ts.nsec)
-        } else {
-            let ts: Timespec32 = mem(k, t, |m| m.read_obj(c.arg(2)))?;
-            (i64::from(ts.sec), i64::from(ts.nsec))
-        };
-        if sec < 0 || !(0..NSEC as i64).contains(&nsec) {
-            return Err(Errno::EINVAL.into());
-        }
-        Some(
-            (sec as u64)
-                .saturating_mul(NSEC)
-                .saturating_add(nsec as u64),
-        )
+        Some(super::time::read_ts(k, t, c.arg(2), wide)?)
     };
-    let own = t.pending.0 & set.0;
-    let shared = t.process.borrow().shared_pending.0 & set.0;
-    if let Some(sig) = SigSet(own | shared).first() {
-        let info = if own & SigSet::bit(sig) != 0 {
-            t.pending.remove(sig);
-            t.pending_info.remove(&sig)
-        } else {
-            let mut p = t.process.borrow_mut();
-            p.shared_pending.remove(sig);
-            p.shared_info.remove(&sig)
-        };
-        let mut info = info.unwrap_or_else(|| SigInfo::kernel(sig));
-        posix_timer::complete_taken(&mut t.process.borrow_mut(), &mut info);
+    if let Some((sig, info)) = t.take_first_pending(set.0) {
         if c.arg(1) != 0 {
             let raw = info.to_abi();
             mem(k, t, |m| m.write_obj(c.arg(1), &raw))?;

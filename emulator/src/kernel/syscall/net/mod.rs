@@ -9,7 +9,7 @@
 //! count in `Task::io_progress`, so the retry goes on from there and a signal ends
 //! it with the count (as Linux returns a partial transfer).
 
-use super::fs::{owner, resolve, resolve_parent, stat_loc, task_umask, AT_FDCWD};
+use super::fs::{may_create, must_be_new, resolve, resolve_parent, stat_loc, task_umask, AT_FDCWD};
 use super::io::fd_file;
 use super::names::nr;
 use super::{mem, Call, SysError, SysResult};
@@ -241,17 +241,21 @@ pub fn bind(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
             if leaf.is_empty() || leaf == b"." || leaf == b".." {
                 return Err(Errno::EADDRINUSE.into());
             }
-            let perm = 0o777 & !task_umask(t);
+            let in_use = |e: Errno| {
+                if e == Errno::EEXIST {
+                    Errno::EADDRINUSE
+                } else {
+                    e
+                }
+            };
+            // The same rules as any new name: it must be new, then the directory must
+            // allow it (`mknod`'s path in Linux's `unix_bind`).
+            must_be_new(k, t, dir, &leaf).map_err(in_use)?;
+            let (owner, mode) = may_create(k, t, dir, S_IFSOCK | (0o777 & !task_umask(t)))?;
             let loc = k
                 .vfs
-                .create(dir, &leaf, S_IFSOCK | perm, (0, 0), owner(t))
-                .map_err(|e| {
-                    if e == Errno::EEXIST {
-                        Errno::EADDRINUSE
-                    } else {
-                        e
-                    }
-                })?;
+                .create(dir, &leaf, mode, (0, 0), owner)
+                .map_err(in_use)?;
             if sock.borrow().addr.is_some() {
                 let _ = k.vfs.unlink(dir, &leaf);
                 return Err(Errno::EINVAL.into());
