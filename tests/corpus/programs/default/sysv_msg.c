@@ -135,8 +135,10 @@ int main(void) {
         _exit(0);
     }
     msleep(100);
-    CHECK("IPC_RMID", msgctl(q, IPC_RMID, NULL));
+    /* The woken child prints; report the parent's result only after it has. */
+    int removed = msgctl(q, IPC_RMID, NULL);
     waitpid(pid, NULL, 0);
+    CHECK("IPC_RMID", removed);
     CHECK("send removed", send(q, 1, "x", 0));
     stat_of(q, "removed");
 

@@ -93,8 +93,10 @@ int main(void) {
     }
     msleep(100);
     printf("GETNCNT: %d\n", semctl(id, 0, GETNCNT));
-    CHECK("post sem0", op(id, 0, 1, 0));
+    /* The woken child prints; report the parent's result only after it has. */
+    int posted = op(id, 0, 1, 0);
     waitpid(pid, NULL, 0);
+    CHECK("post sem0", posted);
     show(id, "after release");
 
     /* A wait for zero, counted by GETZCNT. */
@@ -131,8 +133,9 @@ int main(void) {
         _exit(0);
     }
     msleep(100);
-    CHECK("IPC_RMID", semctl(id, 0, IPC_RMID));
+    int removed = semctl(id, 0, IPC_RMID);
     waitpid(pid, NULL, 0);
+    CHECK("IPC_RMID", removed);
     CHECK("GETVAL removed", semctl(id, 0, GETVAL));
     CHECK("semop removed", op(id, 0, 1, 0));
 

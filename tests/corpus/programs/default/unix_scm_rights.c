@@ -75,6 +75,8 @@ static void rights(void) {
     socketpair(AF_UNIX, SOCK_DGRAM, 0, inner);
     pid_t pid = fork();
     if (pid == 0) {
+        /* Held until the child's final fflush, after every line the parent prints first. */
+        setvbuf(stdout, NULL, _IOFBF, 1 << 14);
         close(sv[0]);
         close(f);
         close(p[0]);
