@@ -134,3 +134,28 @@ fn a_program_that_cannot_start_is_an_error() {
     assert_eq!(r.err(), Some(Errno::ENOTDIR));
     assert_eq!(s.kernel.host_process_status(12345), None);
 }
+
+/// A name without a slash is looked up in the environment's `PATH`, as `execvp` does.
+#[test]
+fn a_bare_name_is_found_through_path() {
+    let mut s = machine();
+    let identity = InitIdentity::default();
+    let argv = |words: &[&str]| words.iter().map(|w| w.as_bytes().to_vec()).collect();
+    // Missing and non-directory entries are skipped; /etc/passwd exists but cannot run.
+    let env = vec![b"PATH=/no/such:/etc/passwd:/etc:/bin".to_vec()];
+    let pid = s
+        .kernel
+        .spawn_host_process(argv(&["sh", "-c", "echo found; exit 4"]), env, &identity)
+        .unwrap();
+    let (out, status) = finish(&mut s, pid);
+    assert_eq!((text(&out.stdout), status), ("found\n", 4));
+    let only_etc = vec![b"PATH=/etc".to_vec()];
+    let r = s
+        .kernel
+        .spawn_host_process(argv(&["passwd"]), only_etc.clone(), &identity);
+    assert_eq!(r.err(), Some(Errno::EACCES));
+    let r = s
+        .kernel
+        .spawn_host_process(argv(&["no-such-program"]), only_etc, &identity);
+    assert_eq!(r.err(), Some(Errno::ENOENT));
+}

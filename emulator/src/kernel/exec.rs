@@ -513,9 +513,50 @@ pub fn start_process(
         }
         task.fs.borrow_mut().cwd = dir;
     }
-    let image = build_image(k, &task, &path, argv, envp)?;
+    let image = if path.contains(&b'/') {
+        build_image(k, &task, &path, argv, envp)?
+    } else {
+        exec_from_path(k, &task, &path, argv, envp)?
+    };
     commit_exec(k, &mut task, image);
     Ok(task)
+}
+
+/// The program `name` (no slash) found as `execvp` finds it: each directory of the
+/// environment's `PATH` (glibc's default when it has none) in order; an empty entry is
+/// the working directory. A candidate that exists but cannot be run is remembered and
+/// the search goes on, so `EACCES` is reported only when nothing runnable was found.
+fn exec_from_path(
+    k: &mut Kernel,
+    task: &Task,
+    name: &[u8],
+    argv: Vec<Vec<u8>>,
+    envp: Vec<Vec<u8>>,
+) -> KResult<Image> {
+    if name.is_empty() {
+        return Err(Errno::ENOENT);
+    }
+    let search = envp
+        .iter()
+        .find_map(|e| e.strip_prefix(b"PATH="))
+        .map(<[u8]>::to_vec)
+        .unwrap_or_else(|| b"/bin:/usr/bin".to_vec());
+    let mut failure = Errno::ENOENT;
+    for dir in search.split(|&b| b == b':') {
+        let mut candidate = if dir.is_empty() {
+            b".".to_vec()
+        } else {
+            dir.to_vec()
+        };
+        candidate.push(b'/');
+        candidate.extend_from_slice(name);
+        match build_image(k, task, &candidate, argv.clone(), envp.clone()) {
+            Ok(image) => return Ok(image),
+            Err(e) if e == Errno::ENOENT || e == Errno::ENOTDIR => {}
+            Err(e) => failure = e,
+        }
+    }
+    Err(failure)
 }
 
 #[cfg(test)]
