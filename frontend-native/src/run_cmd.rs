@@ -414,5 +414,13 @@ pub fn execute(args: RunArgs) -> ExitCode {
     if let Err(e) = kernel.sync() {
         eprintln!("webvm: saving changes failed: errno {}", e.0);
     }
+    if log_parts.split(',').any(|p| p == "stats") {
+        let seconds = start.elapsed().as_secs_f64();
+        let retired = kernel.instructions_retired;
+        eprintln!(
+            "webvm: {retired} guest instructions in {seconds:.3} s ({:.1} million/s)",
+            retired as f64 / seconds.max(1e-9) / 1e6
+        );
+    }
     ExitCode::from(Exit::shell_status(status) as u8)
 }

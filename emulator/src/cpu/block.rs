@@ -8,7 +8,7 @@
 //! block read from that page.
 
 use super::exec::fast::{select, FastOp};
-use super::exec::{classify, ends_block, refine, Handler};
+use super::exec::{classify, ends_block, may_write_memory, refine, Handler};
 use super::memory::{Access, GuestAddr, GuestMemory, MemFault, PAGE_SHIFT};
 use iced_x86::{Decoder, DecoderError, DecoderOptions, Instruction};
 use std::collections::HashMap;
@@ -24,6 +24,8 @@ pub struct DecodedOp {
     pub handler: Handler,
     /// Pre-resolved operands for the frequent shapes (`FastOp::None` otherwise).
     pub fast: FastOp,
+    /// The instruction may write guest memory (so it may have written decoded code).
+    pub may_write: bool,
     pub instr: Instruction,
 }
 
@@ -54,11 +56,39 @@ impl Hasher for AddrHasher {
 
 type AddrMap<V> = HashMap<u32, V, BuildHasherDefault<AddrHasher>>;
 
+/// Entries of the direct-mapped table in front of the block map (a power of two).
+const RECENT_ENTRIES: usize = 4096;
+/// An empty entry of the recent table (no block starts at this address with this id).
+const NO_BLOCK: u32 = u32::MAX;
+
 /// Decoded blocks by start address, plus which blocks each page holds.
-#[derive(Default)]
+///
+/// Blocks live in a slab; the map from start address to slot is only consulted when the
+/// direct-mapped `recent` table (indexed by the low bits of the address) misses, so the
+/// common step from one block to the next is one compare and one load.
 pub struct BlockCache {
-    blocks: AddrMap<Block>,
+    slots: Vec<Block>,
+    free_slots: Vec<u32>,
+    by_start: AddrMap<u32>,
     by_page: AddrMap<Vec<u32>>,
+    recent: Box<[(u32, u32)]>,
+}
+
+impl Default for BlockCache {
+    fn default() -> Self {
+        BlockCache {
+            slots: Vec::new(),
+            free_slots: Vec::new(),
+            by_start: AddrMap::default(),
+            by_page: AddrMap::default(),
+            recent: vec![(0, NO_BLOCK); RECENT_ENTRIES].into_boxed_slice(),
+        }
+    }
+}
+
+#[inline(always)]
+fn recent_index(eip: u32) -> usize {
+    (eip ^ (eip >> 12)) as usize & (RECENT_ENTRIES - 1)
 }
 
 impl BlockCache {
@@ -69,37 +99,75 @@ impl BlockCache {
         eip: u32,
         mem: &mut M,
     ) -> Result<&Block, MemFault> {
-        if !self.blocks.contains_key(&eip) {
-            let block = decode_block(eip, mem)?;
-            for page in block.first_page..=block.last_page {
-                mem.mark_code_page(page);
-                self.by_page.entry(page).or_default().push(eip);
-            }
-            self.blocks.insert(eip, block);
+        let (tag, slot) = self.recent[recent_index(eip)];
+        if tag == eip && (slot as usize) < self.slots.len() {
+            return Ok(&self.slots[slot as usize]);
         }
-        Ok(&self.blocks[&eip])
+        self.lookup_or_decode(eip, mem)
+    }
+
+    #[inline(never)]
+    fn lookup_or_decode<M: GuestMemory>(
+        &mut self,
+        eip: u32,
+        mem: &mut M,
+    ) -> Result<&Block, MemFault> {
+        let slot = match self.by_start.get(&eip) {
+            Some(&slot) => slot,
+            None => {
+                let block = decode_block(eip, mem)?;
+                for page in block.first_page..=block.last_page {
+                    mem.mark_code_page(page);
+                    self.by_page.entry(page).or_default().push(eip);
+                }
+                let slot = match self.free_slots.pop() {
+                    Some(slot) => {
+                        self.slots[slot as usize] = block;
+                        slot
+                    }
+                    None => {
+                        self.slots.push(block);
+                        (self.slots.len() - 1) as u32
+                    }
+                };
+                self.by_start.insert(eip, slot);
+                slot
+            }
+        };
+        self.recent[recent_index(eip)] = (eip, slot);
+        Ok(&self.slots[slot as usize])
     }
 
     /// Drops every block decoded from `page`.
     pub fn invalidate_page(&mut self, page: u32) {
         if let Some(starts) = self.by_page.remove(&page) {
             for start in starts {
-                self.blocks.remove(&start);
+                if let Some(slot) = self.by_start.remove(&start) {
+                    self.slots[slot as usize] = Block::default();
+                    self.free_slots.push(slot);
+                    let entry = &mut self.recent[recent_index(start)];
+                    if entry.0 == start {
+                        *entry = (0, NO_BLOCK);
+                    }
+                }
             }
         }
     }
 
     pub fn clear(&mut self) {
-        self.blocks.clear();
+        self.slots.clear();
+        self.free_slots.clear();
+        self.by_start.clear();
         self.by_page.clear();
+        self.recent.fill((0, NO_BLOCK));
     }
 
     pub fn len(&self) -> usize {
-        self.blocks.len()
+        self.by_start.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.blocks.is_empty()
+        self.by_start.is_empty()
     }
 }
 
@@ -138,6 +206,7 @@ fn decode_block<M: GuestMemory>(start: u32, mem: &mut M) -> Result<Block, MemFau
             ops.push(DecodedOp {
                 handler,
                 fast: select(handler, &instr),
+                may_write: may_write_memory(handler, &instr),
                 instr,
             });
             if ends_block(handler) || ops.len() == MAX_BLOCK_INSTRUCTIONS {

@@ -102,7 +102,8 @@ impl Cpu {
                         return Exit::Fault(Fault { kind, eip: at });
                     }
                 }
-                if mem.code_write_epoch() != self.code_epoch_seen {
+                // Only an instruction that writes memory can have written code.
+                if op.may_write && mem.code_write_epoch() != self.code_epoch_seen {
                     break;
                 }
                 if state.eip != op.instr.next_ip32() {

@@ -54,14 +54,17 @@ impl Mm {
         }
     }
 
+    /// Records a write to `page`; true if it held decoded code (the epoch moved).
     #[inline]
-    fn note_write(&mut self, page: u32) {
+    fn note_write(&mut self, page: u32) -> bool {
         let (word, bit) = ((page >> 6) as usize, page & 63);
         if self.code_pages[word] & (1 << bit) != 0 {
             self.code_pages[word] &= !(1 << bit);
             self.code_epoch += 1;
             self.written_code_pages.push(page);
+            return true;
         }
+        false
     }
 }
 
@@ -109,6 +112,13 @@ impl Tlb {
     fn clear(&mut self) {
         self.pages = [NO_PAGE; TLB_ENTRIES];
     }
+
+    fn remove(&mut self, page: u32) {
+        let i = page as usize % TLB_ENTRIES;
+        if self.pages[i] == page {
+            self.pages[i] = NO_PAGE;
+        }
+    }
 }
 
 /// An [`Mm`] together with the frames: what the CPU runs against.
@@ -116,12 +126,16 @@ impl Tlb {
 /// It keeps recently translated pages for reading and for writing (a small software TLB
 /// each). Mappings cannot change while it lives except through its own translations; a
 /// write translation (which may break copy-on-write and give the page a new frame)
-/// updates the read entry of that page.
+/// updates the read entry of that page. A page holding decoded code never stays in the
+/// write TLB, so a write that hits it needs no code check: the first write to a code
+/// page misses, drops the page's code and moves the code epoch (mirrored here so the
+/// interpreter's check after each writing instruction is one load).
 pub struct UserMem<'a> {
     pub mm: &'a mut Mm,
     pub frames: &'a mut Frames,
     read_tlb: Tlb,
     write_tlb: Tlb,
+    code_epoch: u64,
 }
 
 fn cpu_fault(f: AccessFault) -> MemFault {
@@ -137,11 +151,13 @@ fn cpu_fault(f: AccessFault) -> MemFault {
 
 impl<'a> UserMem<'a> {
     pub fn new(mm: &'a mut Mm, frames: &'a mut Frames) -> UserMem<'a> {
+        let code_epoch = mm.code_epoch;
         UserMem {
             mm,
             frames,
             read_tlb: Tlb::new(),
             write_tlb: Tlb::new(),
+            code_epoch,
         }
     }
 
@@ -185,12 +201,22 @@ impl<'a> UserMem<'a> {
             .space
             .translate(self.frames, addr, Access::Write)
             .map_err(cpu_fault)?;
+        // A code page is written: its decoded blocks go, and only then may it be cached.
+        self.note_write(page);
         self.write_tlb.set(page, frame);
         self.read_tlb.update(page, frame);
         Ok(frame)
     }
 
     /// Forgets the cached translations (after memory changed behind this view).
+    /// Records a write to `page` and mirrors the code epoch.
+    #[inline]
+    fn note_write(&mut self, page: u32) {
+        if self.mm.note_write(page) {
+            self.code_epoch = self.mm.code_epoch;
+        }
+    }
+
     fn forget(&mut self) {
         self.read_tlb.clear();
         self.write_tlb.clear();
@@ -218,7 +244,6 @@ impl<'a> UserMem<'a> {
         if off + data.len() <= PAGE_SIZE as usize {
             let frame = self.write_frame(addr)?;
             self.frames.bytes_mut(frame)[off..off + N].copy_from_slice(data);
-            self.mm.note_write(addr / PAGE_SIZE);
         } else if let Some(second) = addr.checked_add(data.len() as u32 - 1) {
             // Across two pages, all or nothing: both are made writable first.
             let second_frame = self.write_frame(second)?;
@@ -226,8 +251,8 @@ impl<'a> UserMem<'a> {
             let head = PAGE_SIZE as usize - off;
             self.frames.bytes_mut(first_frame)[off..].copy_from_slice(&data[..head]);
             self.frames.bytes_mut(second_frame)[..data.len() - head].copy_from_slice(&data[head..]);
-            self.mm.note_write(addr / PAGE_SIZE);
-            self.mm.note_write(second / PAGE_SIZE);
+            self.note_write(addr / PAGE_SIZE);
+            self.note_write(second / PAGE_SIZE);
         } else {
             // Wrapping past 4 GiB: the generic path reports the fault.
             let second = addr.wrapping_add(data.len() as u32 - 1);
@@ -240,8 +265,8 @@ impl<'a> UserMem<'a> {
                 .space
                 .write_bytes(self.frames, addr, &data[..])
                 .map_err(cpu_fault)?;
-            self.mm.note_write(addr / PAGE_SIZE);
-            self.mm.note_write(second / PAGE_SIZE);
+            self.note_write(addr / PAGE_SIZE);
+            self.note_write(second / PAGE_SIZE);
         }
         Ok(())
     }
@@ -270,7 +295,7 @@ impl<'a> UserMem<'a> {
         let last_byte = addr.wrapping_add(data.len() as u32 - 1).max(addr);
         let (first, last) = (addr / PAGE_SIZE, last_byte / PAGE_SIZE);
         for page in first..=last {
-            self.mm.note_write(page);
+            self.note_write(page);
         }
         Ok(())
     }
@@ -410,9 +435,11 @@ impl GuestMemory for UserMem<'_> {
         if let Some(w) = self.mm.code_pages.get_mut(word) {
             *w |= 1 << bit;
         }
+        self.write_tlb.remove(page);
     }
+    #[inline(always)]
     fn code_write_epoch(&self) -> u64 {
-        self.mm.code_epoch
+        self.code_epoch
     }
     fn take_written_code_pages(&mut self, out: &mut Vec<u32>) {
         out.append(&mut self.mm.written_code_pages);

@@ -167,6 +167,8 @@ pub struct Kernel {
     pub(crate) next_wake: Option<u64>,
     /// Names AF_UNIX sockets are bound to.
     pub(crate) sockets: socket::Registry,
+    /// Guest instructions retired by every task since boot (for `WEBVM_LOG=stats`).
+    pub instructions_retired: u64,
 }
 
 impl Kernel {
@@ -217,6 +219,7 @@ impl Kernel {
             pty_reads: BTreeMap::new(),
             ipc: ipc::Ipc::default(),
             next_wake: None,
+            instructions_retired: 0,
         };
         fs::mount_standard_on(&mut kernel.vfs, root, fstype, source)?;
         // Like `docker run -t`: a terminal only when both input and output are one, so

@@ -217,6 +217,7 @@ impl Kernel {
                 exit
             };
             let retired = task.cpu.state.instructions_retired - before;
+            self.instructions_retired += retired;
             ran.instructions += retired.max(1);
             ran.progressed = true;
             match exit {

@@ -1,12 +1,15 @@
 //! Fast paths for the most frequent instruction shapes of compiled code: 32-bit ALU, mov
 //! and lea over registers, immediates and `[base + index*scale + disp]` memory, inc/dec
-//! of a register, push/pop of a register, near call/ret and jcc. Their operands are
+//! of a register, push/pop of a register, near call/ret, jcc and jmp (direct and through a
+//! register), ALU with an immediate on memory, stores of an immediate, zero extension
+//! of bytes and words, 32-bit shifts of a register by an immediate, and cdq. Their operands are
 //! resolved once at decode time into a [`FastOp`], so executing them skips the generic
 //! operand decoding. Semantics are the generic handlers' (faults included; the
 //! differential tests exercise both paths); any other shape is `FastOp::None` and takes
 //! the generic path.
 
 use super::alu::{compute, writes_destination};
+use super::shift::shift_value;
 use super::stack::stack_slot;
 use super::{condition, segment_limit_fault, Handler};
 use crate::cpu::fault::{Step, Stop};
@@ -37,8 +40,8 @@ impl MemRef {
             r => gpr32(r),
         };
         let seg = i.memory_segment();
-        if !seg.is_segment_register() {
-            return None;
+        if !seg.is_segment_register() || i.memory_displ_size() == 2 {
+            return None; // 16-bit addressing wraps at 64 KiB: the generic path does it
         }
         Some(MemRef {
             base: reg(i.memory_base())?,
@@ -65,8 +68,14 @@ impl MemRef {
     /// The linear address of a 4-byte access, faulting past the 4 GiB segment limit.
     #[inline(always)]
     fn linear(&self, s: &CpuState) -> Result<GuestAddr, Stop> {
+        self.linear_sized(s, 4)
+    }
+
+    /// The linear address of a `size`-byte access, faulting past the segment limit.
+    #[inline(always)]
+    fn linear_sized(&self, s: &CpuState, size: u32) -> Result<GuestAddr, Stop> {
         let off = self.offset(s);
-        if off > u32::MAX - 3 {
+        if off > u32::MAX - (size - 1) {
             let seg = if self.seg == 2 {
                 Register::SS
             } else {
@@ -146,6 +155,45 @@ pub enum FastOp {
         cc: ConditionCode,
         target: u32,
     },
+    Jmp {
+        target: u32,
+    },
+    JmpReg {
+        reg: u8,
+    },
+    /// `op dword [mem], imm` (a read-modify-write unless cmp/test).
+    AluMemImm {
+        op: Handler,
+        mem: MemRef,
+        imm: u32,
+    },
+    StoreImm {
+        mem: MemRef,
+        imm: u32,
+    },
+    /// `movzx r32, byte/word [mem]`.
+    LoadZeroExtend {
+        dst: u8,
+        mem: MemRef,
+        size: u8,
+    },
+    /// `movzx r32, r8`: `src` counts al, cl, dl, bl, ah, ch, dh, bh.
+    ZeroExtendByte {
+        dst: u8,
+        src: u8,
+    },
+    /// `movzx r32, r16`.
+    ZeroExtendWord {
+        dst: u8,
+        src: u8,
+    },
+    /// shl/shr/sar/rol/ror of a 32-bit register by a non-zero masked immediate.
+    ShiftRegImm {
+        op: Handler,
+        reg: u8,
+        count: u8,
+    },
+    Cdq,
 }
 
 fn gpr32(r: Register) -> Option<u8> {
@@ -158,6 +206,21 @@ fn reg_operand(i: &Instruction, n: u32) -> Option<u8> {
     (i.op_kind(n) == OpKind::Register)
         .then(|| gpr32(i.op_register(n)))
         .flatten()
+}
+
+/// Operand `n` if it is an 8-bit register: 0..8 for al, cl, dl, bl, ah, ch, dh, bh.
+fn byte_register(i: &Instruction, n: u32) -> Option<u8> {
+    let r = i.op_register(n);
+    (i.op_kind(n) == OpKind::Register && r.is_gpr8())
+        .then(|| (r as usize - Register::AL as usize) as u8)
+        .filter(|&x| x < 8)
+}
+
+/// Operand `n` if it is a 16-bit register.
+fn word_register(i: &Instruction, n: u32) -> Option<u8> {
+    let r = i.op_register(n);
+    (i.op_kind(n) == OpKind::Register && r.is_gpr16())
+        .then(|| (r as usize - Register::AX as usize) as u8)
 }
 
 /// A 4-byte memory operand with 32-bit addressing.
@@ -179,7 +242,19 @@ fn select_inner(h: Handler, i: &Instruction) -> Option<FastOp> {
     }
     Some(match h {
         H::Add | H::Or | H::Adc | H::Sbb | H::And | H::Sub | H::Xor | H::Cmp | H::Test => {
-            if let Some(dst) = reg_operand(i, 0) {
+            if i.op0_kind() == OpKind::Memory
+                && matches!(i.op1_kind(), OpKind::Immediate32 | OpKind::Immediate8to32)
+            {
+                let imm = match i.op1_kind() {
+                    OpKind::Immediate32 => i.immediate32(),
+                    _ => i.immediate8to32() as u32,
+                };
+                FastOp::AluMemImm {
+                    op: h,
+                    mem: mem_operand(i, 0)?,
+                    imm,
+                }
+            } else if let Some(dst) = reg_operand(i, 0) {
                 match i.op1_kind() {
                     OpKind::Register => FastOp::AluRegReg {
                         op: h,
@@ -227,6 +302,56 @@ fn select_inner(h: Handler, i: &Instruction) -> Option<FastOp> {
             (OpKind::Memory, OpKind::Register) => FastOp::Store {
                 src: reg_operand(i, 1)?,
                 mem: mem_operand(i, 0)?,
+            },
+            (OpKind::Memory, OpKind::Immediate32) => FastOp::StoreImm {
+                mem: mem_operand(i, 0)?,
+                imm: i.immediate32(),
+            },
+            _ => return None,
+        },
+        H::Movzx => {
+            let dst = reg_operand(i, 0)?;
+            match i.op1_kind() {
+                OpKind::Memory => {
+                    let size = i.memory_size().size() as u8;
+                    if !matches!(size, 1 | 2) {
+                        return None;
+                    }
+                    FastOp::LoadZeroExtend {
+                        dst,
+                        mem: MemRef::of(i)?,
+                        size,
+                    }
+                }
+                _ => match byte_register(i, 1) {
+                    Some(src) => FastOp::ZeroExtendByte { dst, src },
+                    None => FastOp::ZeroExtendWord {
+                        dst,
+                        src: word_register(i, 1)?,
+                    },
+                },
+            }
+        }
+        H::Shl | H::Shr | H::Sar | H::Rol | H::Ror
+            if i.op1_kind() == OpKind::Immediate8 && i.op_count() == 2 =>
+        {
+            let count = i.immediate8() & 0x1f;
+            if count == 0 {
+                return None;
+            }
+            FastOp::ShiftRegImm {
+                op: h,
+                reg: reg_operand(i, 0)?,
+                count,
+            }
+        }
+        H::Cdq => FastOp::Cdq,
+        H::Jmp => match i.op0_kind() {
+            OpKind::NearBranch32 => FastOp::Jmp {
+                target: i.near_branch32(),
+            },
+            OpKind::Register => FastOp::JmpReg {
+                reg: reg_operand(i, 0)?,
             },
             _ => return None,
         },
@@ -334,6 +459,42 @@ pub(crate) fn execute<M: GuestMemory>(f: FastOp, s: &mut CpuState, m: &mut M) ->
                 s.next_eip = target;
             }
         }
+        FastOp::Jmp { target } => s.next_eip = target,
+        FastOp::JmpReg { reg } => s.next_eip = s.gpr[reg as usize],
+        FastOp::AluMemImm { op, mem, imm } => {
+            let addr = mem.linear(s)?;
+            let writes = writes_destination(op);
+            if writes {
+                m.check_write(addr, 4)?;
+            }
+            let a = m.read_u32(addr)?;
+            let (kind, result) = compute(op, a, imm, s.flags.cf());
+            if writes {
+                m.write_u32(addr, result)?;
+            }
+            s.flags.record(kind, 4, a, imm, result);
+        }
+        FastOp::StoreImm { mem, imm } => m.write_u32(mem.linear(s)?, imm)?,
+        FastOp::LoadZeroExtend { dst, mem, size } => {
+            let addr = mem.linear_sized(s, size as u32)?;
+            s.gpr[dst as usize] = if size == 1 {
+                m.read_u8(addr)? as u32
+            } else {
+                m.read_u16(addr)? as u32
+            };
+        }
+        FastOp::ZeroExtendByte { dst, src } => {
+            let word = s.gpr[(src & 3) as usize];
+            s.gpr[dst as usize] = (word >> ((src & 4) * 2)) & 0xff;
+        }
+        FastOp::ZeroExtendWord { dst, src } => s.gpr[dst as usize] = s.gpr[src as usize] & 0xffff,
+        FastOp::ShiftRegImm { op, reg, count } => {
+            let a = s.gpr[reg as usize];
+            let (r, fmask, f) = shift_value(op, 4, a, count as u32, s.flags.cf() as u32);
+            s.gpr[reg as usize] = r;
+            s.flags.set_some(fmask, f);
+        }
+        FastOp::Cdq => s.gpr[2] = ((s.gpr[0] as i32) >> 31) as u32,
         FastOp::None => {}
     }
     Ok(())

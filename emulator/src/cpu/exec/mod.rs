@@ -426,6 +426,39 @@ fn writes_memory(i: &Instruction) -> bool {
         })
 }
 
+/// True when the instruction may write guest memory, implicit stack and string
+/// accesses included (decided once at decode; when unsure, yes).
+pub fn may_write_memory(h: Handler, i: &Instruction) -> bool {
+    use Handler as H;
+    match h {
+        // Implicit writes: the stack, string destinations, x87/SSE stores.
+        H::Push
+        | H::Pusha
+        | H::Pushf
+        | H::Call
+        | H::Enter
+        | H::Movs
+        | H::Stos
+        | H::X87
+        | H::Sse
+        | H::Fxsave
+        | H::Cmpxchg8b => true,
+        // `xchg` writes whichever operand is memory.
+        H::Xchg => (0..i.op_count()).any(|n| i.op_kind(n) == OpKind::Memory),
+        // Everything else writes memory only as its first operand.
+        _ => i.op_count() > 0 && i.op0_kind() == OpKind::Memory && !reads_first_operand_only(h),
+    }
+}
+
+/// Instructions whose memory first operand is only read.
+fn reads_first_operand_only(h: Handler) -> bool {
+    use Handler as H;
+    matches!(
+        h,
+        H::Cmp | H::Test | H::Bt | H::Jmp | H::Mul | H::Imul | H::Div | H::Idiv | H::Nop
+    )
+}
+
 /// True when the instruction ends a decoded block (it may change eip other than by
 /// falling through, or leaves the run loop).
 pub fn ends_block(h: Handler) -> bool {

@@ -32,18 +32,34 @@ pub(super) fn shift<M: GuestMemory>(
     i: &Instruction,
 ) -> Step {
     let size = operand_size(i, 0);
-    let bits = size * 8;
     let mask = size_mask(size);
-    let sign = sign_bit(size);
     let dst = place(s, i, 0)?;
     let count = count_operand(s, m, i, 1)?;
     let a = load_for_update(s, m, dst, size)? & mask;
     if count == 0 {
         return Ok(());
     }
-    let cf_in = s.flags.cf() as u32;
+    let (r, fmask, f) = shift_value(h, size, a, count, s.flags.cf() as u32);
+    store(s, m, dst, size, r)?;
+    s.flags.set_some(fmask, f);
+    Ok(())
+}
+
+/// The result of shift or rotate `h` of the `size`-byte value `a` by a masked, non-zero
+/// `count`, with the flags it changes: `(result, changed-flags mask, new flag bits)`.
+#[inline(always)]
+pub(super) fn shift_value(
+    h: Handler,
+    size: u32,
+    a: u32,
+    count: u32,
+    cf_in: u32,
+) -> (u32, u32, u32) {
+    let bits = size * 8;
+    let mask = size_mask(size);
+    let sign = sign_bit(size);
     // (result, changed-flags mask, new flag bits)
-    let (r, fmask, f) = match h {
+    match h {
         Handler::Shl => {
             let wide = (a as u64) << count;
             let r = wide as u32 & mask;
@@ -115,10 +131,7 @@ pub(super) fn shift<M: GuestMemory>(
             let of = ((r & sign != 0) as u32) ^ ((r >> (bits - 2)) & 1);
             (r, CF | OF, cf | of << 11)
         }
-    };
-    store(s, m, dst, size, r)?;
-    s.flags.set_some(fmask, f);
-    Ok(())
+    }
 }
 
 /// shld / shrd: `dst` shifted with bits coming in from `src`.
