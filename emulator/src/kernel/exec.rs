@@ -475,6 +475,9 @@ pub fn start_process(
         start_ns,
         alarm: None,
         alarm_interval: 0,
+        cpu_ns: 0,
+        children_cpu_ns: 0,
+        cpu_timers: Default::default(),
         timers: Default::default(),
     };
     let mut task = Task {

@@ -130,6 +130,9 @@ pub struct Zombie {
     pub ppid: Tid,
     pub pgid: Tid,
     pub status: u32,
+    /// Its CPU time and that of the children it waited for (the parent's
+    /// `RUSAGE_CHILDREN` grows by this when it waits for it).
+    pub cpu_ns: u64,
 }
 
 /// The whole guest kernel state.

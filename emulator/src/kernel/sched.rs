@@ -199,12 +199,22 @@ impl Kernel {
                 break;
             }
             if !self.deliver_signals(task) {
+                // A signal killed or stopped it: its parent may now have a status to
+                // collect, so this pass did something even if no instruction ran.
+                ran.progressed = true;
                 break;
             }
             if !matches!(task.state, TaskState::Runnable) {
                 break;
             }
             let before = task.cpu.state.instructions_retired;
+            // Stop when a CPU-time timer is due, so its signal comes on time.
+            let slice = (budget - ran.instructions).min(
+                task.process
+                    .borrow()
+                    .cpu_until_timer()
+                    .map_or(u64::MAX, |left| left.max(1)),
+            );
             let exit = {
                 let mm_rc = task.mm.clone();
                 let mut mm = mm_rc.borrow_mut();
@@ -212,12 +222,20 @@ impl Kernel {
                     task.cpu.flush_code_cache();
                 }
                 let mut mem = UserMem::new(&mut mm, &mut self.frames);
-                let exit = task.cpu.run(&mut mem, budget - ran.instructions);
+                let exit = task.cpu.run(&mut mem, slice);
                 task.code_epoch_seen = mem.mm.code_epoch();
                 exit
             };
             let retired = task.cpu.state.instructions_retired - before;
             self.instructions_retired += retired;
+            {
+                let mut p = task.process.borrow_mut();
+                for sig in p.charge_cpu(retired).collect::<Vec<_>>() {
+                    if task.sighand.borrow()[sig as usize].handler != SIG_IGN {
+                        p.shared_pending.add(sig);
+                    }
+                }
+            }
             ran.instructions += retired.max(1);
             ran.progressed = true;
             match exit {
@@ -650,9 +668,16 @@ impl Kernel {
         if !last {
             return;
         }
-        let (pid, ppid, pgid, status, exit_signal) = {
+        let (pid, ppid, pgid, status, exit_signal, cpu_ns) = {
             let p = task.process.borrow();
-            (p.pid, p.ppid, p.pgid, p.exiting.unwrap_or(0), p.exit_signal)
+            (
+                p.pid,
+                p.ppid,
+                p.pgid,
+                p.exiting.unwrap_or(0),
+                p.exit_signal,
+                p.cpu_ns.saturating_add(p.children_cpu_ns),
+            )
         };
         drop(task);
         super::ipc::process_exit(self, pid);
@@ -681,7 +706,15 @@ impl Kernel {
             .get(&ppid)
             .is_some_and(|t| t.sighand.borrow()[signal::SIGCHLD as usize].handler == SIG_IGN);
         if !parent_ignores {
-            self.zombies.insert(pid, Zombie { ppid, pgid, status });
+            self.zombies.insert(
+                pid,
+                Zombie {
+                    ppid,
+                    pgid,
+                    status,
+                    cpu_ns,
+                },
+            );
         }
         if exit_signal != 0 {
             if let Some(parent) = self.tasks.get_mut(&ppid) {

@@ -32,6 +32,8 @@ pub const SIGTSTP: u32 = 20;
 pub const SIGTTIN: u32 = 21;
 pub const SIGTTOU: u32 = 22;
 pub const SIGURG: u32 = 23;
+pub const SIGVTALRM: u32 = 26;
+pub const SIGPROF: u32 = 27;
 pub const SIGWINCH: u32 = 28;
 
 pub const SIG_DFL: u32 = 0;

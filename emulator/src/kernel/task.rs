@@ -77,8 +77,57 @@ pub struct Process {
     /// `ITIMER_REAL`: when SIGALRM is next due (monotonic ns) and the reload interval.
     pub alarm: Option<u64>,
     pub alarm_interval: u64,
+    /// CPU time of all its threads, live and gone (1 guest instruction = 1 ns).
+    pub cpu_ns: u64,
+    /// CPU time of its waited-for children and their own waited-for descendants.
+    pub children_cpu_ns: u64,
+    /// `ITIMER_VIRTUAL` and `ITIMER_PROF`, counted in the process's CPU time (a syscall
+    /// takes none, so user and user+system time are the same here).
+    pub cpu_timers: [CpuTimer; 2],
     /// POSIX timers (`timer_create`); not inherited by `fork`, dropped by `execve`.
     pub timers: super::posix_timer::PosixTimers,
+}
+
+/// An interval timer on the process's CPU time (`ITIMER_VIRTUAL`, `ITIMER_PROF`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CpuTimer {
+    /// The CPU time (`Process::cpu_ns`) at which it fires; `None` when disarmed.
+    pub due: Option<u64>,
+    /// Reload interval (0: one shot).
+    pub interval: u64,
+}
+
+impl Process {
+    /// Adds `ns` of CPU time; the signals of the CPU timers that expired (SIGVTALRM,
+    /// SIGPROF), each once however many periods passed, as Linux does.
+    pub fn charge_cpu(&mut self, ns: u64) -> impl Iterator<Item = u32> {
+        self.cpu_ns = self.cpu_ns.saturating_add(ns);
+        let now = self.cpu_ns;
+        let mut fired = [None; 2];
+        for (n, timer) in self.cpu_timers.iter_mut().enumerate() {
+            if let Some(due) = timer.due.filter(|&d| d <= now) {
+                timer.due = (timer.interval > 0).then(|| {
+                    let behind = (now - due) / timer.interval + 1;
+                    due.saturating_add(behind.saturating_mul(timer.interval))
+                });
+                fired[n] = Some(if n == 0 {
+                    super::signal::SIGVTALRM
+                } else {
+                    super::signal::SIGPROF
+                });
+            }
+        }
+        fired.into_iter().flatten()
+    }
+
+    /// CPU time left before the next CPU timer fires.
+    pub fn cpu_until_timer(&self) -> Option<u64> {
+        self.cpu_timers
+            .iter()
+            .filter_map(|t| t.due)
+            .min()
+            .map(|d| d.saturating_sub(self.cpu_ns))
+    }
 }
 
 /// A wait a syscall is parked on; the handler runs again when the scheduler retries it.

@@ -175,6 +175,9 @@ fn do_clone(
             start_ns: k.uptime_ns(),
             alarm: None,
             alarm_interval: 0,
+            cpu_ns: 0,
+            children_cpu_ns: 0,
+            cpu_timers: Default::default(),
             timers: Default::default(),
         }))
     };
@@ -300,7 +303,10 @@ fn find_zombie(k: &mut Kernel, t: &Task, sel: i32, reap: bool) -> KResult<Option
         .map(|(&pid, z)| (pid, z.status));
     if let Some((pid, status)) = found {
         if reap {
-            k.zombies.remove(&pid);
+            if let Some(z) = k.zombies.remove(&pid) {
+                let mut p = t.process.borrow_mut();
+                p.children_cpu_ns = p.children_cpu_ns.saturating_add(z.cpu_ns);
+            }
         }
         return Ok(Some((pid, status)));
     }

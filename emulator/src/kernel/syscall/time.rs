@@ -1,6 +1,11 @@
 //! Time syscalls: `clock_gettime` (and `*_time64`), `gettimeofday`, `time`, `times`,
 //! `getrusage`, sleeps (`nanosleep`, `clock_nanosleep`) that park the task until a
-//! deadline, `alarm` and the real-time interval timer (`setitimer(ITIMER_REAL)`).
+//! deadline, `alarm` and the interval timers (`setitimer`: `ITIMER_REAL` on the
+//! monotonic clock, `ITIMER_VIRTUAL` and `ITIMER_PROF` on the process's CPU time).
+//!
+//! CPU time is counted in guest instructions, 1 ns each: a thread's own count for
+//! `CLOCK_THREAD_CPUTIME_ID`, the sum over the process's threads for
+//! `CLOCK_PROCESS_CPUTIME_ID`, `getrusage` and `times`.
 
 use super::{mem, Call, SysError, SysResult};
 use crate::kernel::abi::{Rusage, Timespec32, Timespec64, Timeval32, Tms};
@@ -16,7 +21,8 @@ fn now(k: &Kernel, t: &Task, clock: u32) -> KResult<u64> {
     match clock {
         0 | 5 | 8 | 11 => Ok(k.platform.clock.realtime_ns()), // REALTIME(_COARSE/_ALARM), TAI
         1 | 4 | 6 | 7 | 9 => Ok(k.platform.clock.monotonic_ns()), // MONOTONIC*, BOOTTIME*
-        2 | 3 => Ok(t.cpu.state.instructions_retired),        // CPU time: 1 instruction = 1 ns
+        2 => Ok(t.process.borrow().cpu_ns),                   // PROCESS_CPUTIME_ID
+        3 => Ok(t.cpu.state.instructions_retired),            // THREAD_CPUTIME_ID
         _ => Err(Errno::EINVAL),
     }
 }
@@ -85,10 +91,15 @@ pub fn time(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
 }
 
 pub fn times(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
-    let ticks = (t.cpu.state.instructions_retired / 10_000_000) as u32;
+    let (own, children) = {
+        let p = t.process.borrow();
+        (p.cpu_ns, p.children_cpu_ns)
+    };
+    let ticks = |ns: u64| (ns / 10_000_000) as u32;
     if c.arg(0) != 0 {
         let tms = Tms {
-            utime: ticks,
+            utime: ticks(own),
+            cutime: ticks(children),
             ..Tms::default()
         };
         mem(k, t, |m| m.write_obj(c.arg(0), &tms))?;
@@ -96,8 +107,18 @@ pub fn times(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     Ok((k.uptime_ns() / 10_000_000) as u32)
 }
 
+const RUSAGE_SELF: i32 = 0;
+const RUSAGE_CHILDREN: i32 = -1;
+const RUSAGE_THREAD: i32 = 1;
+
 pub fn getrusage(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
-    let us = t.cpu.state.instructions_retired / 1000;
+    let ns = match c.int(0) {
+        RUSAGE_SELF => t.process.borrow().cpu_ns,
+        RUSAGE_CHILDREN => t.process.borrow().children_cpu_ns,
+        RUSAGE_THREAD => t.cpu.state.instructions_retired,
+        _ => return Err(Errno::EINVAL.into()),
+    };
+    let us = ns / 1000;
     let r = Rusage {
         utime: Timeval32 {
             sec: (us / 1_000_000) as i32,
@@ -251,6 +272,16 @@ fn timeval_ns(tv: Timeval32) -> KResult<u64> {
     Ok(tv.sec as u64 * 1_000_000_000 + tv.usec as u64 * 1000)
 }
 
+/// The time left of interval timer `which` as a timeval. A CPU-time one is rounded up:
+/// Linux samples process CPU time at ticks, so a timer just armed still shows its whole
+/// first period, where ours has already counted the instructions since.
+fn time_left_timeval(which: u32, ns: u64) -> Timeval32 {
+    match which {
+        ITIMER_REAL => ns_timeval(ns),
+        _ => ns_timeval(ns.div_ceil(1000) * 1000),
+    }
+}
+
 fn ns_timeval(ns: u64) -> Timeval32 {
     Timeval32 {
         sec: (ns / 1_000_000_000) as i32,
@@ -259,9 +290,52 @@ fn ns_timeval(ns: u64) -> Timeval32 {
 }
 
 const ITIMER_REAL: u32 = 0;
+const ITIMER_VIRTUAL: u32 = 1;
+const ITIMER_PROF: u32 = 2;
+
+/// One scheduler tick of Debian's kernels (`CONFIG_HZ=250`). Linux adds it to the first
+/// period of a CPU-time itimer, and reports it as the time left of one that has
+/// expired but not yet signalled.
+const TICK_NS: u64 = 4_000_000;
+
+/// The time left of a CPU-time timer due at `due` when the process has used `now`.
+fn cpu_time_left(due: Option<u64>, now: u64) -> u64 {
+    due.map_or(0, |d| if d > now { d - now } else { TICK_NS })
+}
+
+/// Arms the CPU-time timer `which` (1 virtual, 2 prof); returns its previous
+/// (time left, interval).
+fn arm_cpu_timer(t: &Task, which: u32, value_ns: u64, interval_ns: u64) -> (u64, u64) {
+    let mut p = t.process.borrow_mut();
+    let now = p.cpu_ns;
+    let timer = &mut p.cpu_timers[which as usize - 1];
+    let old = (cpu_time_left(timer.due, now), timer.interval);
+    timer.due = (value_ns > 0).then(|| now.saturating_add(value_ns).saturating_add(TICK_NS));
+    timer.interval = if value_ns > 0 { interval_ns } else { 0 };
+    old
+}
+
+/// The (time left, interval) of interval timer `which`.
+fn itimer_state(k: &Kernel, t: &Task, which: u32) -> (u64, u64) {
+    let p = t.process.borrow();
+    match which {
+        ITIMER_REAL => {
+            let now = k.platform.clock.monotonic_ns();
+            (
+                p.alarm.map_or(0, |d| d.saturating_sub(now)),
+                p.alarm_interval,
+            )
+        }
+        _ => {
+            let timer = p.cpu_timers[which as usize - 1];
+            (cpu_time_left(timer.due, p.cpu_ns), timer.interval)
+        }
+    }
+}
 
 pub fn setitimer(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
-    if c.arg(0) != ITIMER_REAL {
+    let which = c.arg(0);
+    if !matches!(which, ITIMER_REAL | ITIMER_VIRTUAL | ITIMER_PROF) {
         return Err(Errno::EINVAL.into());
     }
     let (value, interval) = if c.arg(1) == 0 {
@@ -270,28 +344,28 @@ pub fn setitimer(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
         let v: [Timeval32; 2] = mem(k, t, |m| m.read_obj(c.arg(1)))?;
         (timeval_ns(v[1])?, timeval_ns(v[0])?)
     };
-    let (left, old_interval) = arm(k, t, value, interval);
+    let (left, old_interval) = match which {
+        ITIMER_REAL => arm(k, t, value, interval),
+        _ => arm_cpu_timer(t, which, value, interval),
+    };
     if c.arg(2) != 0 {
-        let old = [ns_timeval(old_interval), ns_timeval(left)];
+        let old = [ns_timeval(old_interval), time_left_timeval(which, left)];
         mem(k, t, |m| m.write_obj(c.arg(2), &old))?;
     }
     Ok(0)
 }
 
 pub fn getitimer(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
-    if c.arg(0) != ITIMER_REAL {
+    let which = c.arg(0);
+    if !matches!(which, ITIMER_REAL | ITIMER_VIRTUAL | ITIMER_PROF) {
         return Err(Errno::EINVAL.into());
     }
-    let now = k.platform.clock.monotonic_ns();
-    let (left, interval) = {
-        let p = t.process.borrow();
-        (
-            p.alarm.map_or(0, |d| d.saturating_sub(now)),
-            p.alarm_interval,
-        )
-    };
+    let (left, interval) = itimer_state(k, t, which);
     mem(k, t, |m| {
-        m.write_obj(c.arg(1), &[ns_timeval(interval), ns_timeval(left)])
+        m.write_obj(
+            c.arg(1),
+            &[ns_timeval(interval), time_left_timeval(which, left)],
+        )
     })?;
     Ok(0)
 }
