@@ -75,41 +75,48 @@ impl Cpu {
                 .ops
                 .len()
                 .min(remaining.min(usize::MAX as u64) as usize);
+            // `state.eip` is brought up to date when the block is left; inside it only
+            // `next_eip` moves (what branches, calls and `rep` chunks change).
             let mut retired = 0u64;
             for op in &block.ops[..runnable] {
                 state.next_eip = op.instr.next_ip32();
-                let step = match op.fast {
-                    exec::fast::FastOp::None => exec::execute(op.handler, state, mem, &op.instr),
-                    fast => exec::fast::execute(fast, state, mem),
+                let generic = op.fast == exec::fast::FastOp::None;
+                let step = if generic {
+                    exec::execute(op.handler, state, mem, &op.instr)
+                } else {
+                    exec::fast::execute(op.fast, state, mem)
                 };
-                match step {
-                    Ok(()) => {
-                        state.eip = state.next_eip;
-                        retired += 1;
-                    }
-                    Err(Stop::Syscall(gate)) => {
-                        state.eip = state.next_eip;
-                        state.instructions_retired += retired + 1;
-                        return Exit::Syscall(gate);
-                    }
-                    Err(Stop::Fault(kind)) => {
-                        let at = op.instr.ip32();
-                        state.instructions_retired += retired;
-                        if kind.is_trap() {
+                if let Err(stop) = step {
+                    state.instructions_retired += retired;
+                    return match stop {
+                        Stop::Syscall(gate) => {
                             state.eip = state.next_eip;
                             state.instructions_retired += 1;
+                            Exit::Syscall(gate)
                         }
-                        return Exit::Fault(Fault { kind, eip: at });
-                    }
+                        Stop::Fault(kind) => {
+                            let at = op.instr.ip32();
+                            state.eip = at;
+                            if kind.is_trap() {
+                                state.eip = state.next_eip;
+                                state.instructions_retired += 1;
+                            }
+                            Exit::Fault(Fault { kind, eip: at })
+                        }
+                    };
                 }
+                retired += 1;
                 // Only an instruction that writes memory can have written code.
                 if op.may_write && mem.code_write_epoch() != self.code_epoch_seen {
                     break;
                 }
-                if state.eip != op.instr.next_ip32() {
-                    break; // a taken branch, or a rep chunk that ended on itself
+                // Fast forms that branch end their block; a generic `rep` chunk may
+                // end on itself in the middle of one.
+                if generic && state.next_eip != op.instr.next_ip32() {
+                    break;
                 }
             }
+            state.eip = state.next_eip;
             state.instructions_retired += retired;
             remaining -= retired;
         }
