@@ -208,7 +208,6 @@ impl<'a> UserMem<'a> {
         Ok(frame)
     }
 
-    /// Forgets the cached translations (after memory changed behind this view).
     /// Records a write to `page` and mirrors the code epoch.
     #[inline]
     fn note_write(&mut self, page: u32) {
@@ -217,6 +216,7 @@ impl<'a> UserMem<'a> {
         }
     }
 
+    /// Forgets the cached translations (after memory changed behind this view).
     fn forget(&mut self) {
         self.read_tlb.clear();
         self.write_tlb.clear();
