@@ -6,7 +6,7 @@
 # Nothing here asserts a speed: it only measures.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-profile_dir=${1:-images/default}
+profile_dir=$(realpath "${1:-images/default}")
 root="$profile_dir/root"
 [ -d "$root" ] || { echo "no root tree at $root: build the image first" >&2; exit 1; }
 cargo build --quiet --release -p frontend-native
