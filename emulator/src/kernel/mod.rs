@@ -35,6 +35,7 @@ pub mod ptmx;
 pub mod sched;
 pub mod sigframe;
 pub mod signal;
+pub mod sigqueue;
 pub mod socket;
 pub mod syscall;
 pub mod task;

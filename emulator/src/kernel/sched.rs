@@ -512,8 +512,7 @@ impl Kernel {
         if action.handler == SIG_DFL || action.handler == SIG_IGN || task.sigmask.has(sig) {
             self.exit_group(task, signal::killed_status(sig));
         } else {
-            task.pending.add(sig);
-            task.pending_info.insert(sig, info);
+            task.pending_info.post(&mut task.pending, sig, Some(info));
         }
     }
 
@@ -523,9 +522,20 @@ impl Kernel {
             let p = current.process.borrow();
             SigInfo::kill(sig, 0, p.pid as i32, p.uid) // SI_USER
         };
+        self.signal_process_with(pid, sig, info, current);
+    }
+
+    /// Sends `sig` with `info` to a whole process, from `current`. False if it could not
+    /// be queued (a full real-time queue).
+    pub fn signal_process_with(
+        &mut self,
+        pid: Tid,
+        sig: u32,
+        info: SigInfo,
+        current: &mut Task,
+    ) -> bool {
         if current.pid() == pid {
-            self.queue_signal(current, sig, true, Some(info));
-            return;
+            return self.queue_signal(current, sig, true, Some(info));
         }
         if let Some(t) = self.tasks.get(&pid) {
             let process = t.process.clone();
@@ -537,42 +547,42 @@ impl Kernel {
                 self.notify_parent(ppid, cpid, 6, signal::SIGCONT); // CLD_CONTINUED
             }
         }
-        if let Some(t) = self.tasks.get_mut(&pid) {
-            if discards(t, sig) {
-                return;
-            }
-            t.process.borrow_mut().shared_pending.add(sig);
-            t.process.borrow_mut().shared_info.insert(sig, info);
-            if sig == signal::SIGKILL {
-                t.process.borrow_mut().exiting = Some(signal::killed_status(sig));
-            }
+        let Some(t) = self.tasks.get_mut(&pid) else {
+            return true;
+        };
+        if discards(t, sig) {
+            return true;
         }
+        let queued = {
+            let mut p = t.process.borrow_mut();
+            let p = &mut *p;
+            p.shared_info.post(&mut p.shared_pending, sig, Some(info))
+        };
+        if sig == signal::SIGKILL {
+            t.process.borrow_mut().exiting = Some(signal::killed_status(sig));
+        }
+        queued
     }
 
     /// Queues `sig` on `task` (or its process when `process`), with its `siginfo` (a
-    /// kernel-sent signal's when `None`).
+    /// kernel-sent signal's when `None`). False if a real-time queue was full.
     pub fn queue_signal(
         &mut self,
         task: &mut Task,
         sig: u32,
         process: bool,
         info: Option<SigInfo>,
-    ) {
+    ) -> bool {
         Self::continue_or_stop_effects(&task.process, sig);
         if discards(task, sig) {
-            return;
+            return true;
         }
         if process {
             let mut p = task.process.borrow_mut();
-            p.shared_pending.add(sig);
-            if let Some(info) = info {
-                p.shared_info.insert(sig, info);
-            }
+            let p = &mut *p;
+            p.shared_info.post(&mut p.shared_pending, sig, info)
         } else {
-            task.pending.add(sig);
-            if let Some(info) = info {
-                task.pending_info.insert(sig, info);
-            }
+            task.pending_info.post(&mut task.pending, sig, info)
         }
     }
 
@@ -598,8 +608,9 @@ impl Kernel {
             }
             let info = SigInfo::chld(code, pid as i32, 0, value as i32, 0, 0);
             let mut p = parent.process.borrow_mut();
-            p.shared_pending.add(signal::SIGCHLD);
-            p.shared_info.insert(signal::SIGCHLD, info);
+            let p = &mut *p;
+            p.shared_info
+                .post(&mut p.shared_pending, signal::SIGCHLD, Some(info));
         }
     }
 
@@ -728,8 +739,9 @@ impl Kernel {
                     };
                     let info = SigInfo::chld(code, pid as i32, 0, value as i32, 0, 0);
                     let mut p = parent.process.borrow_mut();
-                    p.shared_pending.add(exit_signal);
-                    p.shared_info.insert(exit_signal, info);
+                    let p = &mut *p;
+                    p.shared_info
+                        .post(&mut p.shared_pending, exit_signal, Some(info));
                 }
             }
         }

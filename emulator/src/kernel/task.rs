@@ -12,7 +12,6 @@ use super::signal::{SigAction, SigSet, NSIG};
 use super::vfs::Loc;
 use crate::cpu::{Cpu, SyscallGate};
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 pub type Tid = u32;
@@ -70,7 +69,7 @@ pub struct Process {
     pub exiting: Option<u32>,
     /// Signals sent to the process as a whole, and the `siginfo` of those that have one.
     pub shared_pending: SigSet,
-    pub shared_info: BTreeMap<u32, SigInfo>,
+    pub shared_info: super::sigqueue::PendingInfo,
     /// Resource limits (cur, max) by resource number.
     pub rlimits: [(u64, u64); 16],
     pub start_ns: u64,
@@ -182,7 +181,7 @@ pub struct Task {
     /// Alternate signal stack (sp, size, flags).
     pub altstack: (u32, u32, u32),
     /// The `siginfo` of pending thread-directed signals that carry one.
-    pub pending_info: BTreeMap<u32, SigInfo>,
+    pub pending_info: super::sigqueue::PendingInfo,
     /// The last CPU exception (trapno, error code, cr2) for signal frames.
     pub trap: TrapInfo,
     /// A sleep interrupted by a signal that ran no handler (a stop, an ignored signal)
@@ -230,12 +229,11 @@ impl Task {
     /// timer's overruns): for delivery, `sigtimedwait` and `signalfd` alike.
     pub fn take_signal(&mut self, sig: u32) -> SigInfo {
         let info = if self.pending.has(sig) {
-            self.pending.remove(sig);
-            self.pending_info.remove(&sig)
+            self.pending_info.take(&mut self.pending, sig)
         } else {
             let mut p = self.process.borrow_mut();
-            p.shared_pending.remove(sig);
-            p.shared_info.remove(&sig)
+            let p = &mut *p;
+            p.shared_info.take(&mut p.shared_pending, sig)
         };
         let mut info = info.unwrap_or_else(|| SigInfo::kernel(sig));
         super::posix_timer::complete_taken(&mut self.process.borrow_mut(), &mut info);

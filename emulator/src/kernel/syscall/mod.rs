@@ -276,6 +276,8 @@ fn handler(n: u32) -> Option<Handler> {
         nr::STATFS64 => f::statfs64,
         nr::FSTATFS64 => f::fstatfs64,
         nr::TGKILL => s::tgkill,
+        nr::RT_SIGQUEUEINFO => s::rt_sigqueueinfo,
+        nr::RT_TGSIGQUEUEINFO => s::rt_tgsigqueueinfo,
         nr::UTIMES => f::utimes,
         nr::WAITID => p::waitid,
         nr::OPENAT => f::openat,

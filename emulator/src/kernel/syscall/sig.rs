@@ -239,3 +239,74 @@ pub fn tkill(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
 pub fn tgkill(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     signal_thread(k, t, c.arg(1), c.arg(2))
 }
+
+/// The `siginfo` a program hands to `rt_sigqueueinfo`/`rt_tgsigqueueinfo` for `sig`,
+/// read from `addr`: only the fields its layout defines are kept and `si_signo` is
+/// `sig`. Another target than the caller (`to_self` false) only takes a negative
+/// `si_code` other than `SI_TKILL`: nobody may pretend to be the kernel, `kill` or
+/// `tgkill`.
+fn user_siginfo(
+    k: &mut Kernel,
+    t: &mut Task,
+    addr: u32,
+    sig: u32,
+    to_self: bool,
+) -> Result<crate::kernel::sigframe::SigInfo, SysError> {
+    use crate::kernel::sigframe::{abi, SigInfo};
+    let raw: abi::Siginfo = mem(k, t, |m| m.read_obj(addr))?;
+    if (raw.si_code >= 0 || raw.si_code == abi::si_code::SI_TKILL) && !to_self {
+        return Err(Errno::EPERM.into());
+    }
+    let mut info = SigInfo::from_abi(&raw);
+    info.signo = sig;
+    Ok(info)
+}
+
+/// `rt_sigqueueinfo(tgid, sig, info)` (what `sigqueue` calls): `sig` with the caller's
+/// `siginfo` to a process; `EAGAIN` when its queue of real-time signals is full.
+pub fn rt_sigqueueinfo(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
+    let (pid, sig) = (c.arg(0), c.arg(1));
+    let info = user_siginfo(k, t, c.arg(2), sig, pid == t.pid())?;
+    let exists = pid == t.pid() || k.tasks.get(&pid).is_some_and(|o| o.is_leader());
+    if c.int(0) <= 0 || !exists {
+        return Err(Errno::ESRCH.into());
+    }
+    if sig != 0 && !valid(sig) {
+        return Err(Errno::EINVAL.into());
+    }
+    if sig != 0 && !k.signal_process_with(pid, sig, info, t) {
+        return Err(Errno::EAGAIN.into());
+    }
+    Ok(0)
+}
+
+/// `rt_tgsigqueueinfo(tgid, tid, sig, info)`: the same for one thread of a process.
+pub fn rt_tgsigqueueinfo(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
+    let (tgid, tid, sig) = (c.arg(0), c.arg(1), c.arg(2));
+    if c.int(0) <= 0 || c.int(1) <= 0 {
+        return Err(Errno::EINVAL.into());
+    }
+    let info = user_siginfo(k, t, c.arg(3), sig, tid == t.tid)?;
+    if sig != 0 && !valid(sig) {
+        return Err(Errno::EINVAL.into());
+    }
+    if tid == t.tid {
+        if t.pid() != tgid {
+            return Err(Errno::ESRCH.into());
+        }
+        if sig != 0 && !k.queue_signal(t, sig, false, Some(info)) {
+            return Err(Errno::EAGAIN.into());
+        }
+        return Ok(0);
+    }
+    let mut target = k.tasks.remove(&tid).ok_or(Errno::ESRCH)?;
+    let queued = if target.pid() != tgid {
+        Err(Errno::ESRCH)
+    } else if sig != 0 && !k.queue_signal(&mut target, sig, false, Some(info)) {
+        Err(Errno::EAGAIN)
+    } else {
+        Ok(0)
+    };
+    k.tasks.insert(tid, target);
+    Ok(queued?)
+}
