@@ -66,6 +66,23 @@ impl Kernel {
         })
     }
 
+    /// Applies what pairs did on their own. Closing an end happens in `PtyEnd::drop`,
+    /// which cannot reach the kernel, so the hang-up that closing the master causes
+    /// (SIGHUP and SIGCONT to the slave's session leader, the session losing its
+    /// controlling terminal) is collected here, at the start of each scheduling pass.
+    pub(crate) fn collect_pty_events(&mut self) {
+        let pairs: Vec<_> = self.ptys.values().filter_map(Weak::upgrade).collect();
+        for pair in pairs {
+            let events = match pair.try_borrow_mut() {
+                Ok(mut p) => p.take_events(),
+                Err(_) => continue,
+            };
+            if !events.is_empty() {
+                self.apply_events(events, None);
+            }
+        }
+    }
+
     /// `open("/dev/pts/N")`.
     pub(crate) fn open_pts(
         &mut self,

@@ -29,6 +29,7 @@ impl Kernel {
         let mut used = 0u64;
         loop {
             self.pump_console();
+            self.collect_pty_events();
             if let Some(status) = self.init_status {
                 return Exit::Exited(status);
             }
