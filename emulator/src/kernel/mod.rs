@@ -33,6 +33,7 @@ pub mod platform;
 pub mod posix_timer;
 pub mod ptmx;
 pub mod sched;
+pub mod shmem;
 pub mod sigframe;
 pub mod signal;
 pub mod sigqueue;
@@ -173,6 +174,8 @@ pub struct Kernel {
     pub(crate) sockets: socket::Registry,
     /// Guest instructions retired by every task since boot (for `WEBVM_LOG=stats`).
     pub instructions_retired: u64,
+    /// Shared anonymous memory objects, whose pages go when the last mapping does.
+    pub(crate) shared_anon: shmem::SharedAnonRegistry,
 }
 
 impl Kernel {
@@ -224,6 +227,7 @@ impl Kernel {
             ipc: ipc::Ipc::default(),
             next_wake: None,
             instructions_retired: 0,
+            shared_anon: Default::default(),
         };
         fs::mount_standard_on(&mut kernel.vfs, root, fstype, source)?;
         // Like `docker run -t`: a terminal only when both input and output are one, so

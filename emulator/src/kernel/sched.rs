@@ -30,6 +30,7 @@ impl Kernel {
         loop {
             self.pump_console();
             self.collect_pty_events();
+            self.drop_dead_shared_anon();
             if let Some(status) = self.init_status {
                 return Exit::Exited(status);
             }

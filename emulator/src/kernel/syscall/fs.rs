@@ -1188,6 +1188,67 @@ pub fn ftruncate64(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     )
 }
 
+const FALLOC_FL_KEEP_SIZE: u32 = 0x01;
+const FALLOC_FL_PUNCH_HOLE: u32 = 0x02;
+/// Largest file size ext2 and tmpfs take here (`EFBIG` past it).
+const MAX_FILE_SIZE: u64 = 1 << 40;
+
+/// `fallocate(fd, mode, offset, len)` (offset and len as 64-bit pairs), with the modes
+/// Linux's tmpfs takes on every filesystem here. Space is not reserved ahead (writes
+/// allocate blocks as they come), so mode 0 only makes the file at least
+/// `offset + len` long; `FALLOC_FL_KEEP_SIZE` alone changes nothing; punching a hole
+/// writes zeros there (through the page cache, so mappings see them). Zeroing,
+/// collapsing and inserting ranges are `EOPNOTSUPP`, as on tmpfs.
+pub fn fallocate(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
+    let mode = c.arg(1);
+    let offset = (u64::from(c.arg(2)) | (u64::from(c.arg(3)) << 32)) as i64;
+    let len = (u64::from(c.arg(4)) | (u64::from(c.arg(5)) << 32)) as i64;
+    if offset < 0 || len <= 0 {
+        return Err(Errno::EINVAL.into());
+    }
+    if mode & !(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE) != 0 {
+        return Err(Errno::EOPNOTSUPP.into());
+    }
+    let punch = mode & FALLOC_FL_PUNCH_HOLE != 0;
+    if punch && mode & FALLOC_FL_KEEP_SIZE == 0 {
+        return Err(Errno::EOPNOTSUPP.into());
+    }
+    let file = fd_file(t, c.arg(0))?;
+    if !file.writable() {
+        return Err(Errno::EBADF.into());
+    }
+    let loc = match &file.kind {
+        FileKind::Inode { loc, .. } => *loc,
+        FileKind::Pipe(_) => return Err(Errno::ESPIPE.into()),
+        _ => return Err(Errno::ENODEV.into()),
+    };
+    let st = stat_loc(k, t, loc)?;
+    if st.is_dir() {
+        return Err(Errno::EISDIR.into());
+    }
+    if st.file_type() != S_IFREG {
+        return Err(Errno::ENODEV.into());
+    }
+    let (offset, len) = (offset as u64, len as u64);
+    let end = offset.checked_add(len).filter(|&e| e <= MAX_FILE_SIZE);
+    let end = end.ok_or(Errno::EFBIG)?;
+    if punch {
+        // Zeros over what exists; nothing past the end.
+        let zero_end = end.min(st.size);
+        let zeros = vec![0u8; 1 << 20];
+        let mut at = offset;
+        while at < zero_end {
+            let n = (zero_end - at).min(zeros.len() as u64) as usize;
+            super::io::write_file(k, t, &file, &zeros[..n], Some(at))?;
+            at += n as u64;
+        }
+    }
+    if mode & FALLOC_FL_KEEP_SIZE == 0 && end > st.size {
+        truncate_loc(k, t, loc, end)?;
+    }
+    Ok(0)
+}
+
 pub fn sync(k: &mut Kernel, _t: &mut Task, _c: &Call) -> SysResult {
     k.write_back_cached(None)?;
     k.vfs.sync_all()?;

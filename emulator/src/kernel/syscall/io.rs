@@ -129,7 +129,7 @@ fn read_file(
 }
 
 /// Writes `data` at `pos` (the file offset if `None`).
-fn write_file(
+pub(super) fn write_file(
     k: &mut Kernel,
     t: &mut Task,
     file: &OpenFile,

@@ -43,8 +43,17 @@ fn do_mmap(k: &mut Kernel, t: &mut Task, a: MmapArgs) -> SysResult {
     if len == 0 || flags & (MAP_SHARED | MAP_PRIVATE) == 0 {
         return Err(Errno::EINVAL.into());
     }
+    // Shared anonymous memory belongs to an object every fork child shares.
+    let shared_anonymous = |k: &mut Kernel| Backing::File {
+        file: k.new_shared_anon(len),
+        offset: 0,
+    };
     let backing = if flags & MAP_ANONYMOUS != 0 {
-        Backing::Anonymous
+        if flags & MAP_SHARED != 0 {
+            shared_anonymous(k)
+        } else {
+            Backing::Anonymous
+        }
     } else {
         let file = super::io::fd_file(t, fd as u32)?;
         match &file.kind {
@@ -62,6 +71,7 @@ fn do_mmap(k: &mut Kernel, t: &mut Task, a: MmapArgs) -> SysResult {
                     offset,
                 }
             }
+            FileKind::Device(_) if flags & MAP_SHARED != 0 => shared_anonymous(k),
             FileKind::Device(_) => Backing::Anonymous,
             _ => return Err(Errno::ENODEV.into()),
         }

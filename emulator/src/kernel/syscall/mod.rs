@@ -252,6 +252,7 @@ fn handler(n: u32) -> Option<Handler> {
         nr::MMAP2 => m::mmap2,
         nr::TRUNCATE64 => f::truncate64,
         nr::FTRUNCATE64 => f::ftruncate64,
+        nr::FALLOCATE => f::fallocate,
         nr::STAT64 => f::stat64,
         nr::LSTAT64 => f::lstat64,
         nr::FSTAT64 => f::fstat64,
