@@ -323,6 +323,7 @@ pub fn commit_exec(k: &mut Kernel, task: &mut Task, image: Image) {
     task.process.borrow_mut().threads = vec![task.tid];
     // POSIX timers do not survive `execve` (the interval timer does).
     task.process.borrow_mut().timers = Default::default();
+    k.exit_robust_list(task);
     release_mm(k, task);
     task.mm = Rc::new(RefCell::new(image.mm));
     let mut cpu = Cpu::new();

@@ -32,6 +32,7 @@ pub mod pipe;
 pub mod platform;
 pub mod posix_timer;
 pub mod ptmx;
+pub mod robust;
 pub mod sched;
 pub mod shmem;
 pub mod sigframe;

@@ -660,8 +660,9 @@ impl Kernel {
 
     /// Removes a dead task: clears its child tid, and if it was the last thread, makes
     /// its process a zombie for the parent and tells the parent.
-    fn reap(&mut self, task: Task) {
+    fn reap(&mut self, mut task: Task) {
         let tid = task.tid;
+        self.exit_robust_list(&mut task);
         if task.clear_child_tid != 0 {
             let addr = task.clear_child_tid;
             {

@@ -75,6 +75,13 @@ pub fn wake(k: &mut Kernel, mm: &Rc<RefCell<Mm>>, addr: u32, n: u32, bitset: u32
     wake_key(k, key_of(mm, addr, true), n, bitset)
 }
 
+/// Wakes up to `n` waiters on the futex `addr` of `mm` as a shared futex: waiters in
+/// other processes too when the memory is shared (what a robust futex's owner death
+/// does).
+pub fn wake_shared(k: &mut Kernel, mm: &Rc<RefCell<Mm>>, addr: u32, n: u32) -> u32 {
+    wake_key(k, key_of(mm, addr, false), n, u32::MAX)
+}
+
 fn wake_key(k: &mut Kernel, key: Key, n: u32, bitset: u32) -> u32 {
     let mut woken = 0;
     for t in k.tasks.values_mut() {
