@@ -73,6 +73,8 @@ pub struct OpenFile {
     pub listing: RefCell<Option<Vec<DirEntry>>>,
     /// Where to report the last close (`IN_CLOSE_*`), for files opened by path.
     pub notify: RefCell<Option<Rc<super::inotify::Hub>>>,
+    /// A memfd's seals (`F_ADD_SEALS`); other files take none.
+    pub seals: std::cell::OnceCell<Rc<Cell<u32>>>,
 }
 
 impl OpenFile {
@@ -88,6 +90,7 @@ impl OpenFile {
             offset: Cell::new(0),
             listing: RefCell::new(None),
             notify: RefCell::new(None),
+            seals: std::cell::OnceCell::new(),
         })
     }
 

@@ -1170,7 +1170,13 @@ fn ftruncate_to(k: &mut Kernel, t: &Task, fd: u32, len: u64) -> SysResult {
         return Err(Errno::EINVAL.into());
     }
     match &file.kind {
-        FileKind::Inode { loc, .. } => truncate_loc(k, t, *loc, len),
+        FileKind::Inode { loc, .. } => {
+            if file.seals.get().is_some() {
+                let size = stat_loc(k, t, *loc)?.size;
+                super::memfd::check_resize(&file, size, len)?;
+            }
+            truncate_loc(k, t, *loc, len)
+        }
         _ => Err(Errno::EINVAL.into()),
     }
 }
@@ -1232,6 +1238,9 @@ pub fn fallocate(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     let (offset, len) = (offset as u64, len as u64);
     let end = offset.checked_add(len).filter(|&e| e <= MAX_FILE_SIZE);
     let end = end.ok_or(Errno::EFBIG)?;
+    if mode & FALLOC_FL_KEEP_SIZE == 0 {
+        super::memfd::check_resize(&file, st.size, end.max(st.size))?;
+    }
     if punch {
         // Zeros over what exists; nothing past the end.
         let zero_end = end.min(st.size);

@@ -147,6 +147,10 @@ pub(super) fn write_file(
                 None if file.flags.get() & O_APPEND != 0 => fs.stat(loc.ino)?.size,
                 None => file.offset.get(),
             };
+            if file.seals.get().is_some() {
+                let size = fs.stat(loc.ino)?.size;
+                super::memfd::check_write(file, offset, data.len() as u64, size)?;
+            }
             let cached = k.file_is_cached(*loc);
             let old_size = if cached { fs.stat(loc.ino)?.size } else { 0 };
             let n = fs.write(loc.ino, offset, data)?;
@@ -461,6 +465,11 @@ pub fn fcntl(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
         | super::lock::F_OFD_GETLK
         | super::lock::F_OFD_SETLK
         | super::lock::F_OFD_SETLKW => super::lock::fcntl_lock(k, t, c),
+        super::memfd::F_ADD_SEALS | super::memfd::F_GET_SEALS => {
+            let on_tmpfs = matches!(&file.kind,
+                FileKind::Inode { loc, .. } if k.vfs.mounts[loc.mount].fstype == "tmpfs");
+            super::memfd::fcntl_seals(&file, on_tmpfs, c.arg(1), c.arg(2))
+        }
         _ => Err(Errno::EINVAL.into()),
     }
 }

@@ -65,6 +65,9 @@ fn do_mmap(k: &mut Kernel, t: &mut Task, a: MmapArgs) -> SysResult {
                 if writes_file && (!file.writable() || file.flags.get() & O_APPEND != 0) {
                     return Err(Errno::EACCES.into());
                 }
+                if writes_file {
+                    super::memfd::check_shared_writable_map(&file)?;
+                }
                 let dev = k.vfs.mounts[loc.mount].dev;
                 Backing::File {
                     file: VfsFile::new(fs.clone(), *loc, dev, file.path.clone()),

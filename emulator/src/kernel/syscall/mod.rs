@@ -14,6 +14,7 @@ pub mod futex;
 pub mod io;
 pub mod ldt;
 pub mod lock;
+pub mod memfd;
 pub mod mm;
 pub mod names;
 pub mod net;
@@ -253,6 +254,7 @@ fn handler(n: u32) -> Option<Handler> {
         nr::TRUNCATE64 => f::truncate64,
         nr::FTRUNCATE64 => f::ftruncate64,
         nr::FALLOCATE => f::fallocate,
+        nr::MEMFD_CREATE => memfd::memfd_create,
         nr::STAT64 => f::stat64,
         nr::LSTAT64 => f::lstat64,
         nr::FSTAT64 => f::fstat64,
