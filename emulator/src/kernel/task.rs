@@ -216,6 +216,17 @@ impl Process {
         self.euid == 0 || self.caps_raised
     }
 
+    /// May send `sig` to `target` (Linux's `check_kill_permission`): with `CAP_KILL`,
+    /// when the sender's real or effective uid is the target's real or saved uid, or
+    /// for SIGCONT within the sender's session.
+    pub fn may_signal(&self, target: &Process, sig: u32) -> bool {
+        self.privileged()
+            || [self.uid, self.euid]
+                .iter()
+                .any(|&u| u == target.uid || u == target.suid)
+            || (sig == super::signal::SIGCONT && self.sid == target.sid)
+    }
+
     /// Sets all four user ids (or group ids) at once, as for a new process.
     pub fn set_ids(&mut self, uid: u32, gid: u32) {
         (self.uid, self.euid, self.suid, self.fsuid) = (uid, uid, uid, uid);

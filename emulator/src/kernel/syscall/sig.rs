@@ -179,34 +179,50 @@ pub fn kill(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
         } else {
             pid.unsigned_abs()
         };
+        // kill(-1) reaches every process but init and the caller.
         let mut v: Vec<u32> = k
             .tasks
             .values()
             .filter(|o| o.is_leader())
             .filter(|o| pgid == 0 || o.process.borrow().pgid == pgid)
-            .filter(|o| !(pid == -1 && o.tid == 1))
+            .filter(|o| !(pid == -1 && o.tid == k.init_pid))
             .map(|o| o.tid)
             .collect();
-        if pgid == 0 || t.process.borrow().pgid == pgid {
+        if pgid != 0 && t.process.borrow().pgid == pgid {
             v.push(t.pid());
         }
         v
     };
+    // ESRCH when nobody is there; EPERM when every one there refused.
     let mut found = false;
+    let mut sent = false;
     for target in targets {
-        let exists = target == t.pid() || k.tasks.get(&target).is_some_and(|o| o.is_leader());
-        if !exists {
+        let allowed = if target == t.pid() {
+            Some(true)
+        } else {
+            k.tasks
+                .get(&target)
+                .filter(|o| o.is_leader())
+                .map(|o| t.process.borrow().may_signal(&o.process.borrow(), sig))
+        };
+        let Some(allowed) = allowed else {
+            continue;
+        };
+        found = true;
+        if !allowed {
             continue;
         }
-        found = true;
+        sent = true;
         if sig != 0 {
             k.signal_process(target, sig, t);
         }
     }
-    if found {
-        Ok(0)
-    } else {
-        Err(Errno::ESRCH.into())
+    match (found, sent) {
+        (_, true) => Ok(0),
+        // kill(-1) does not report the processes it could not signal.
+        (true, false) if pid == -1 => Ok(0),
+        (true, false) => Err(Errno::EPERM.into()),
+        (false, _) => Err(Errno::ESRCH.into()),
     }
 }
 
@@ -225,11 +241,16 @@ fn signal_thread(k: &mut Kernel, t: &mut Task, tid: u32, sig: u32) -> SysResult 
         return Ok(0);
     }
     let mut target = k.tasks.remove(&tid).ok_or(Errno::ESRCH)?;
-    if sig != 0 {
+    let allowed = t.process.borrow().may_signal(&target.process.borrow(), sig);
+    if allowed && sig != 0 {
         k.queue_signal(&mut target, sig, false, Some(info));
     }
     k.tasks.insert(tid, target);
-    Ok(0)
+    if allowed {
+        Ok(0)
+    } else {
+        Err(Errno::EPERM.into())
+    }
 }
 
 pub fn tkill(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
@@ -267,9 +288,13 @@ fn user_siginfo(
 pub fn rt_sigqueueinfo(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
     let (pid, sig) = (c.arg(0), c.arg(1));
     let info = user_siginfo(k, t, c.arg(2), sig, pid == t.pid())?;
-    let exists = pid == t.pid() || k.tasks.get(&pid).is_some_and(|o| o.is_leader());
-    if c.int(0) <= 0 || !exists {
+    let target = k.tasks.get(&pid).filter(|o| o.is_leader());
+    let allowed = target.map(|o| t.process.borrow().may_signal(&o.process.borrow(), sig));
+    if c.int(0) <= 0 || (pid != t.pid() && allowed.is_none()) {
         return Err(Errno::ESRCH.into());
+    }
+    if allowed == Some(false) {
+        return Err(Errno::EPERM.into());
     }
     if sig != 0 && !valid(sig) {
         return Err(Errno::EINVAL.into());
@@ -300,8 +325,11 @@ pub fn rt_tgsigqueueinfo(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
         return Ok(0);
     }
     let mut target = k.tasks.remove(&tid).ok_or(Errno::ESRCH)?;
+    let allowed = t.process.borrow().may_signal(&target.process.borrow(), sig);
     let queued = if target.pid() != tgid {
         Err(Errno::ESRCH)
+    } else if !allowed {
+        Err(Errno::EPERM)
     } else if sig != 0 && !k.queue_signal(&mut target, sig, false, Some(info)) {
         Err(Errno::EAGAIN)
     } else {
