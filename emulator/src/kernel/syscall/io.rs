@@ -128,6 +128,39 @@ fn read_file(
     Ok(buf)
 }
 
+/// A write by someone without `CAP_FSETID` clears a regular file's set-user-ID bit,
+/// and its set-group-ID bit when group execute is set (Linux's `file_remove_privs`).
+fn drop_privileges_on_write(
+    fs: &mut dyn crate::kernel::vfs::FileSystem,
+    ino: crate::kernel::vfs::Ino,
+    t: &Task,
+) -> KResult<()> {
+    const S_ISUID: u32 = 0o4000;
+    const S_ISGID: u32 = 0o2000;
+    const S_IXGRP: u32 = 0o010;
+    if t.process.borrow().fs_cred().cap {
+        return Ok(());
+    }
+    let st = fs.stat(ino)?;
+    let mut kill = 0;
+    if st.mode & S_ISUID != 0 {
+        kill |= S_ISUID;
+    }
+    if st.mode & S_ISGID != 0 && st.mode & S_IXGRP != 0 {
+        kill |= S_ISGID;
+    }
+    if kill == 0 || st.file_type() != crate::kernel::vfs::S_IFREG {
+        return Ok(());
+    }
+    let attr = crate::kernel::vfs::SetAttr {
+        perm: Some(st.mode & 0o7777 & !kill),
+        owner: None,
+        atime: None,
+        mtime: None,
+    };
+    fs.set_attr(ino, &attr)
+}
+
 /// Writes `data` at `pos` (the file offset if `None`).
 pub(super) fn write_file(
     k: &mut Kernel,
@@ -154,6 +187,9 @@ pub(super) fn write_file(
             let cached = k.file_is_cached(*loc);
             let old_size = if cached { fs.stat(loc.ino)?.size } else { 0 };
             let n = fs.write(loc.ino, offset, data)?;
+            if n > 0 {
+                drop_privileges_on_write(&mut *fs, loc.ino, t)?;
+            }
             drop(fs);
             if cached {
                 k.update_cached(*loc, offset, &data[..n], old_size);
