@@ -58,7 +58,21 @@ pub struct LockTable {
     flocks: BTreeMap<Loc, Vec<Lock>>,
     /// The open file descriptions that own locks.
     files: BTreeMap<usize, Weak<OpenFile>>,
+    /// What each process waiting in `F_SETLKW` asked for (for deadlock detection).
+    waiting: BTreeMap<u32, Request>,
 }
+
+/// A POSIX record lock a process waits for.
+#[derive(Clone, Copy, Debug)]
+pub struct Request {
+    pub loc: Loc,
+    pub kind: Kind,
+    pub start: u64,
+    pub end: u64,
+}
+
+/// How many waits a deadlock search follows (Linux's `MAX_DEADLK_ITERATIONS`).
+const MAX_DEADLOCK_STEPS: usize = 10;
 
 /// The first lock of `locks` that keeps `owner` from taking `kind` on `[start, end)`.
 fn first_conflict(
@@ -115,6 +129,47 @@ fn apply(locks: &mut Vec<Lock>, owner: Owner, kind: Option<Kind>, start: u64, en
 }
 
 impl LockTable {
+    /// Records that process `pid` waits for `request`.
+    pub fn wait_for(&mut self, pid: u32, request: Request) {
+        self.waiting.insert(pid, request);
+    }
+
+    /// Process `pid` waits no more.
+    pub fn stop_waiting(&mut self, pid: u32) {
+        self.waiting.remove(&pid);
+    }
+
+    /// Whether `pid` waiting on a lock `blocker` holds closes a cycle: `blocker` waits
+    /// (as `still_waiting` confirms) for a lock whose holder waits ... for one `pid`
+    /// holds. POSIX locks only, and at most [`MAX_DEADLOCK_STEPS`] hops, as on Linux.
+    pub fn would_deadlock(
+        &self,
+        pid: u32,
+        blocker: u32,
+        still_waiting: impl Fn(u32) -> bool,
+    ) -> bool {
+        let mut holder = blocker;
+        for _ in 0..MAX_DEADLOCK_STEPS {
+            if holder == pid {
+                return true;
+            }
+            let Some(r) = self.waiting.get(&holder) else {
+                return false;
+            };
+            if !still_waiting(holder) {
+                return false;
+            }
+            match self.record_conflict(r.loc, Owner::Process(holder), r.kind, r.start, r.end) {
+                Some(Lock {
+                    owner: Owner::Process(next),
+                    ..
+                }) => holder = next,
+                _ => return false,
+            }
+        }
+        false
+    }
+
     /// The owner an open file description's OFD and `flock` locks are held by.
     pub fn file_owner(&mut self, file: &Rc<OpenFile>) -> Owner {
         let id = Rc::as_ptr(file) as usize;

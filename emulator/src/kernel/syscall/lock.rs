@@ -6,7 +6,7 @@ use super::io::fd_file;
 use super::{mem, Call, SysError, SysResult};
 use crate::kernel::errno::{Errno, KResult};
 use crate::kernel::file::{FileKind, OpenFile};
-use crate::kernel::locks::{Kind, Lock, Owner};
+use crate::kernel::locks::{Kind, Lock, Owner, Request};
 use crate::kernel::task::Task;
 use crate::kernel::vfs::Loc;
 use crate::kernel::Kernel;
@@ -179,11 +179,45 @@ pub fn fcntl_lock(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
         return Ok(0);
     }
     let kind = kind_of(&arg, &file)?;
+    let pid = t.pid();
     match k.locks.set_record(loc, owner, kind, start, end) {
-        Ok(()) => Ok(0),
-        Err(_) if matches!(cmd, F_SETLKW | F_SETLKW64 | F_OFD_SETLKW) => Err(SysError::Block(None)),
+        Ok(()) => {
+            k.locks.stop_waiting(pid);
+            Ok(0)
+        }
+        Err(conflict) if matches!(cmd, F_SETLKW | F_SETLKW64) => {
+            // A POSIX wait that would close a cycle of waits fails instead.
+            if let (Owner::Process(blocker), Some(kind)) = (conflict.owner, kind) {
+                let waiting_in_setlkw = |p: u32| parked_in_setlkw(k, p);
+                if k.locks.would_deadlock(pid, blocker, waiting_in_setlkw) {
+                    k.locks.stop_waiting(pid);
+                    return Err(Errno::EDEADLK.into());
+                }
+                let request = Request {
+                    loc,
+                    kind,
+                    start,
+                    end,
+                };
+                k.locks.wait_for(pid, request);
+            }
+            Err(SysError::Block(None))
+        }
+        Err(_) if cmd == F_OFD_SETLKW => Err(SysError::Block(None)),
         Err(_) => Err(Errno::EAGAIN.into()),
     }
+}
+
+/// Whether a thread of process `pid` is parked in `fcntl(F_SETLKW)`.
+fn parked_in_setlkw(k: &Kernel, pid: u32) -> bool {
+    use crate::kernel::syscall::names::nr;
+    use crate::kernel::task::TaskState;
+    k.tasks.values().any(|t| {
+        t.pid() == pid
+            && matches!(t.state, TaskState::Parked(p)
+                if (p.nr == nr::FCNTL || p.nr == nr::FCNTL64)
+                    && matches!(p.args[1], F_SETLKW | F_SETLKW64))
+    })
 }
 
 /// Closes descriptors of process `pid`: its record locks on their files go (closing

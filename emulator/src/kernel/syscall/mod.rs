@@ -107,6 +107,9 @@ pub fn restartable(n: u32) -> bool {
             | nr::RECVMMSG
             | nr::RECVMMSG_TIME64
             | nr::SENDMMSG
+            | nr::FCNTL
+            | nr::FCNTL64
+            | nr::FLOCK
     )
 }
 
