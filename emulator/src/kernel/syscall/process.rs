@@ -322,10 +322,13 @@ fn find_zombie(k: &mut Kernel, t: &Task, sel: i32, reap: bool) -> KResult<Option
 }
 
 const WUNTRACED: u32 = 2;
+const WEXITED: u32 = 4;
 const WCONTINUED: u32 = 8;
+const WNOWAIT: u32 = 0x0100_0000;
 
 /// A child whose stop or continue was not yet reported, as (pid, wait status).
 fn find_stop_report(k: &mut Kernel, t: &Task, sel: i32, options: u32) -> Option<(u32, u32)> {
+    let keep = options & WNOWAIT != 0;
     let (me, my_pgid) = {
         let p = t.process.borrow();
         (p.pid, p.pgid)
@@ -340,11 +343,15 @@ fn find_stop_report(k: &mut Kernel, t: &Task, sel: i32, options: u32) -> Option<
         }
         match p.stop_report {
             Some(crate::kernel::signal::SIGCONT) if options & WCONTINUED != 0 => {
-                p.stop_report = None;
+                if !keep {
+                    p.stop_report = None;
+                }
                 return Some((p.pid, 0xffff));
             }
             Some(sig) if sig != crate::kernel::signal::SIGCONT && options & WUNTRACED != 0 => {
-                p.stop_report = None;
+                if !keep {
+                    p.stop_report = None;
+                }
                 return Some((p.pid, (sig << 8) | 0x7f));
             }
             _ => {}
@@ -391,11 +398,29 @@ pub fn waitid(k: &mut Kernel, t: &mut Task, c: &Call) -> SysResult {
         2 => -c.int(1),
         _ => return Err(Errno::EINVAL.into()),
     };
-    let reap = c.arg(3) & 0x0100_0000 == 0; // WNOWAIT
-    match find_zombie(k, t, sel, reap)? {
+    let options = c.arg(3);
+    if options & (WEXITED | WUNTRACED | WCONTINUED) == 0 {
+        return Err(Errno::EINVAL.into());
+    }
+    let reap = options & WNOWAIT == 0;
+    // Stops and continues (WSTOPPED is WUNTRACED's value), then exits.
+    let found = match find_stop_report(k, t, sel, options) {
+        Some(report) => Some(report),
+        None if options & WEXITED != 0 => find_zombie(k, t, sel, reap)?,
+        None => {
+            // Only ECHILD matters here (no child selected at all); exits are not asked for.
+            find_zombie(k, t, sel, false)?;
+            None
+        }
+    };
+    match found {
         Some((pid, status)) => {
             if c.arg(2) != 0 {
-                let (code, value) = if status & 0x7f == 0 {
+                let (code, value) = if status == 0xffff {
+                    (6, crate::kernel::signal::SIGCONT) // CLD_CONTINUED
+                } else if status & 0xff == 0x7f {
+                    (5, (status >> 8) & 0xff) // CLD_STOPPED
+                } else if status & 0x7f == 0 {
                     (1, (status >> 8) & 0xff) // CLD_EXITED
                 } else {
                     (if status & 0x80 != 0 { 3 } else { 2 }, status & 0x7f)
