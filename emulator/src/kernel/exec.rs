@@ -479,6 +479,7 @@ pub fn start_process(
         cpu_ns: 0,
         children_cpu_ns: 0,
         cpu_timers: Default::default(),
+        reparented: false,
         timers: Default::default(),
     };
     let mut task = Task {

@@ -649,6 +649,48 @@ impl Kernel {
         }
     }
 
+    /// POSIX's rule for a process group that has just become orphaned (no member has a
+    /// parent in the same session but another group) while one of its members is
+    /// stopped: every member gets SIGHUP, then SIGCONT, so no job stays stopped with
+    /// nobody left to continue it.
+    fn hang_up_orphaned_group(&mut self, pgid: Tid) {
+        let members: Vec<Tid> = self
+            .tasks
+            .values()
+            .filter(|t| t.is_leader() && t.process.borrow().pgid == pgid)
+            .map(|t| t.tid)
+            .collect();
+        if members.is_empty() {
+            return;
+        }
+        let process_of = |tid: Tid| self.tasks.get(&tid).map(|t| t.process.clone());
+        let anchored = members.iter().any(|&m| {
+            let Some(p) = process_of(m) else { return false };
+            let p = p.borrow();
+            if p.reparented {
+                return false;
+            }
+            process_of(p.ppid).is_some_and(|parent| {
+                let parent = parent.borrow();
+                parent.sid == p.sid && parent.pgid != pgid
+            })
+        });
+        let stopped = members
+            .iter()
+            .any(|&m| process_of(m).is_some_and(|p| p.borrow().stopped));
+        if anchored || !stopped {
+            return;
+        }
+        for m in members {
+            for sig in [signal::SIGHUP, signal::SIGCONT] {
+                if let Some(mut task) = self.tasks.remove(&m) {
+                    self.queue_signal(&mut task, sig, true, None);
+                    self.tasks.insert(m, task);
+                }
+            }
+        }
+    }
+
     /// Ends the whole process of `task` with wait status `status`.
     pub fn exit_group(&mut self, task: &mut Task, status: u32) {
         let process = task.process.clone();
@@ -704,11 +746,21 @@ impl Kernel {
             return;
         }
         // Orphans go to init.
+        let mut adopted_groups = Vec::new();
         for t in self.tasks.values() {
             let mut p = t.process.borrow_mut();
             if p.ppid == pid {
                 p.ppid = self.init_pid;
+                p.reparented = true;
+                adopted_groups.push(p.pgid);
             }
+        }
+        // Groups this exit orphaned get SIGHUP and SIGCONT if they have a stopped job.
+        adopted_groups.push(pgid);
+        adopted_groups.sort_unstable();
+        adopted_groups.dedup();
+        for group in adopted_groups {
+            self.hang_up_orphaned_group(group);
         }
         for z in self.zombies.values_mut() {
             if z.ppid == pid {

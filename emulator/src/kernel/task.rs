@@ -83,6 +83,10 @@ pub struct Process {
     /// `ITIMER_VIRTUAL` and `ITIMER_PROF`, counted in the process's CPU time (a syscall
     /// takes none, so user and user+system time are the same here).
     pub cpu_timers: [CpuTimer; 2],
+    /// Its parent died and init adopted it. Init here is the user's command, in the
+    /// same session as everything else, so an adopted process's parent does not keep
+    /// its group from being orphaned (on Linux init lives in a session of its own).
+    pub reparented: bool,
     /// POSIX timers (`timer_create`); not inherited by `fork`, dropped by `execve`.
     pub timers: super::posix_timer::PosixTimers,
 }

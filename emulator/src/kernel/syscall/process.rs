@@ -178,6 +178,7 @@ fn do_clone(
             cpu_ns: 0,
             children_cpu_ns: 0,
             cpu_timers: Default::default(),
+            reparented: false,
             timers: Default::default(),
         }))
     };
