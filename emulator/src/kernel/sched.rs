@@ -421,6 +421,12 @@ impl Kernel {
                 SIG_DFL => match signal::default_action(sig) {
                     DefaultAction::Ignore | DefaultAction::Continue => continue,
                     DefaultAction::Stop => {
+                        // A terminal's stop signals do nothing to an orphaned group:
+                        // nobody would be left to continue it (SIGSTOP still stops).
+                        let pgid = task.process.borrow().pgid;
+                        if sig != signal::SIGSTOP && self.group_is_orphaned(pgid, Some(task)) {
+                            continue;
+                        }
                         self.stop_process(task, sig);
                         return false;
                     }
@@ -660,25 +666,15 @@ impl Kernel {
             .filter(|t| t.is_leader() && t.process.borrow().pgid == pgid)
             .map(|t| t.tid)
             .collect();
-        if members.is_empty() {
+        if members.is_empty() || !self.group_is_orphaned(pgid, None) {
             return;
         }
-        let process_of = |tid: Tid| self.tasks.get(&tid).map(|t| t.process.clone());
-        let anchored = members.iter().any(|&m| {
-            let Some(p) = process_of(m) else { return false };
-            let p = p.borrow();
-            if p.reparented {
-                return false;
-            }
-            process_of(p.ppid).is_some_and(|parent| {
-                let parent = parent.borrow();
-                parent.sid == p.sid && parent.pgid != pgid
-            })
+        let stopped = members.iter().any(|&m| {
+            self.tasks
+                .get(&m)
+                .is_some_and(|t| t.process.borrow().stopped)
         });
-        let stopped = members
-            .iter()
-            .any(|&m| process_of(m).is_some_and(|p| p.borrow().stopped));
-        if anchored || !stopped {
+        if !stopped {
             return;
         }
         for m in members {
@@ -689,6 +685,45 @@ impl Kernel {
                 }
             }
         }
+    }
+
+    /// Whether process group `pgid` is orphaned: no member has a parent in the same
+    /// session but another group. `current` is the running task, which is out of the
+    /// task table while it runs. A process init adopted anchors nothing (see
+    /// `Process::reparented`); init's own group counts as anchored, as a command started
+    /// from a shell is (init stands for the user's command, whose shell is outside).
+    fn group_is_orphaned(&self, pgid: Tid, current: Option<&Task>) -> bool {
+        let process_of = |pid: Tid| match current {
+            Some(c) if c.pid() == pid => Some(c.process.clone()),
+            _ => self
+                .tasks
+                .get(&pid)
+                .filter(|t| t.is_leader())
+                .map(|t| t.process.clone()),
+        };
+        let members = self
+            .tasks
+            .values()
+            .chain(current)
+            .map(|t| t.process.clone())
+            .filter(|p| p.borrow().pgid == pgid);
+        for member in members {
+            let p = member.borrow();
+            if p.pid == self.init_pid {
+                return false;
+            }
+            if p.reparented {
+                continue;
+            }
+            let anchored = process_of(p.ppid).is_some_and(|parent| {
+                let parent = parent.borrow();
+                parent.sid == p.sid && parent.pgid != pgid
+            });
+            if anchored {
+                return false;
+            }
+        }
+        true
     }
 
     /// Ends the whole process of `task` with wait status `status`.
