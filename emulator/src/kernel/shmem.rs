@@ -1,10 +1,12 @@
-//! The memory object behind a shared anonymous mapping (`MAP_SHARED|MAP_ANONYMOUS`, or
-//! `MAP_SHARED` of `/dev/zero`): like Linux's shmem, its pages belong to the object, not
-//! to a process, so a parent and the children it forks share every page, whether it
-//! was touched before the fork or after. The pages live in the frames' shared-page map
-//! under the object's identity, and stay there while any mapping holds the object (a
-//! page one process touched and unmapped is still the page another sees); the kernel
-//! drops them once the object is gone ([`Kernel::drop_dead_shared_anon`]).
+//! Memory-only objects that shared mappings map: the memory behind a shared anonymous
+//! mapping (`MAP_SHARED|MAP_ANONYMOUS`, or `MAP_SHARED` of `/dev/zero`), and a System V
+//! shared memory segment (`ipc/shm.rs`). Like Linux's shmem, their pages belong to the
+//! object, not to a process, so a parent and the children it forks share every page,
+//! whether it was touched before the fork or after. The pages live in the frames'
+//! shared-page map under the object's identity and stay there while the object lives
+//! (a page one process touched and unmapped is still the page another sees); the kernel
+//! drops them once it is gone: a segment when it is destroyed, a shared anonymous
+//! object when no mapping holds it any more ([`Kernel::drop_dead_shared_anon`]).
 
 use super::Kernel;
 use crate::mm::{FileId, MappedFile};
@@ -12,32 +14,45 @@ use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Device number of shared anonymous memory (SysV segments use 1).
-const SHMEM_DEV: u64 = 4;
+const SHARED_ANON_DEV: u64 = 4;
 
-static NEXT_INO: AtomicU64 = AtomicU64::new(1);
+static NEXT_ANON_INO: AtomicU64 = AtomicU64::new(1);
 
-/// One shared anonymous mapping's memory, zero-filled.
-pub struct SharedAnon {
-    ino: u64,
+/// Zero-filled memory with an identity, a size and the name `/proc/self/maps` shows.
+pub struct MemoryObject {
+    dev: u64,
+    pub ino: u64,
+    path: String,
     size: u64,
 }
 
-impl SharedAnon {
-    /// A new object of `len` bytes (a fresh identity each time).
-    pub fn new(len: u32) -> SharedAnon {
-        SharedAnon {
-            ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
-            size: u64::from(len).next_multiple_of(4096),
+impl MemoryObject {
+    pub fn new(dev: u64, ino: u64, path: String, size: u64) -> MemoryObject {
+        MemoryObject {
+            dev,
+            ino,
+            path,
+            size,
         }
+    }
+
+    /// The memory of a new shared anonymous mapping of `len` bytes.
+    fn anonymous(len: u32) -> MemoryObject {
+        MemoryObject::new(
+            SHARED_ANON_DEV,
+            NEXT_ANON_INO.fetch_add(1, Ordering::Relaxed),
+            "/dev/zero (deleted)".to_string(),
+            u64::from(len).next_multiple_of(4096),
+        )
     }
 }
 
-impl MappedFile for SharedAnon {
+impl MappedFile for MemoryObject {
     fn identity(&self) -> (u64, u64) {
-        (SHMEM_DEV, self.ino)
+        (self.dev, self.ino)
     }
     fn path(&self) -> String {
-        "/dev/zero (deleted)".to_string()
+        self.path.clone()
     }
     fn size(&self) -> u64 {
         self.size
@@ -55,13 +70,13 @@ impl MappedFile for SharedAnon {
 /// The live shared anonymous objects, to free their pages once no mapping is left.
 #[derive(Default)]
 pub struct SharedAnonRegistry {
-    live: Vec<(Weak<SharedAnon>, FileId)>,
+    live: Vec<(Weak<MemoryObject>, FileId)>,
 }
 
 impl Kernel {
     /// A new shared anonymous object of `len` bytes, registered for clean-up.
-    pub(crate) fn new_shared_anon(&mut self, len: u32) -> Rc<SharedAnon> {
-        let object = Rc::new(SharedAnon::new(len));
+    pub(crate) fn new_shared_anon(&mut self, len: u32) -> Rc<MemoryObject> {
+        let object = Rc::new(MemoryObject::anonymous(len));
         self.shared_anon
             .live
             .push((Rc::downgrade(&object), object.identity()));
@@ -75,13 +90,11 @@ impl Kernel {
         }
         let frames = &mut self.frames;
         self.shared_anon.live.retain(|(object, id)| {
-            if object.strong_count() > 0 {
-                return true;
+            let alive = object.strong_count() > 0;
+            if !alive {
+                frames.drop_shared_file_pages(*id);
             }
-            for (page, _) in frames.file_pages(*id, 0..u64::MAX) {
-                frames.remove_shared_file_page((*id, page));
-            }
-            false
+            alive
         });
     }
 }

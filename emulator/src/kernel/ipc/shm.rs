@@ -1,5 +1,5 @@
 //! System V shared memory. A segment is a shared file mapping of a memory-only file
-//! ([`ShmFile`], device 0:1): its pages live in the frames' shared-page map, so every
+//! (a [`MemoryObject`] of device 0:1): its pages live in the frames' shared-page map, so every
 //! attach in every process, before or after `fork`, sees the same frames. A segment's
 //! attach count is the number of mappings holding its file (forks and splits count, as
 //! in Linux); a removed segment is destroyed once that reaches zero.
@@ -7,6 +7,7 @@
 use super::{ipc_get, now_secs, Cred, Ipc64Perm, IpcPermOld, Perm};
 use super::{IPC_INFO, IPC_RMID, IPC_SET, IPC_STAT};
 use crate::kernel::errno::{Errno, KResult};
+use crate::kernel::shmem::MemoryObject;
 use crate::kernel::syscall::{mem, SysResult};
 use crate::kernel::task::Task;
 use crate::kernel::Kernel;
@@ -31,37 +32,10 @@ const SHMMIN: u32 = 1;
 const SHMMAX: u32 = 0xfeff_ffff;
 const SHMLBA: u32 = PAGE_SIZE;
 
-/// The memory-only file behind a segment.
-pub struct ShmFile {
-    ino: u64,
-    key: i32,
-    size: u64,
-}
-
-impl MappedFile for ShmFile {
-    fn identity(&self) -> (u64, u64) {
-        (SHM_DEV, self.ino)
-    }
-    fn path(&self) -> String {
-        format!("/SYSV{:08x} (deleted)", self.key as u32)
-    }
-    fn size(&self) -> u64 {
-        self.size
-    }
-    fn read_page(&self, _offset: u64, page: &mut [u8]) -> Result<(), i32> {
-        page.fill(0);
-        Ok(())
-    }
-    /// The cached pages are the segment's only store: they outlive its attaches until
-    /// the segment is destroyed.
-    fn keep_pages(&self) -> bool {
-        true
-    }
-}
-
 pub struct Segment {
     pub perm: Perm,
-    file: Rc<ShmFile>,
+    /// The segment's memory: its pages outlive its attaches until it is destroyed.
+    file: Rc<MemoryObject>,
     size: u32,
     atime: u32,
     dtime: u32,
@@ -155,11 +129,12 @@ pub fn shmget(k: &mut Kernel, t: &mut Task, key: i32, size: u32, flags: u32) -> 
             }
             Ok(Segment {
                 perm,
-                file: Rc::new(ShmFile {
+                file: Rc::new(MemoryObject::new(
+                    SHM_DEV,
                     ino,
-                    key,
-                    size: u64::from(size),
-                }),
+                    format!("/SYSV{:08x} (deleted)", key as u32),
+                    u64::from(size),
+                )),
                 size,
                 atime: 0,
                 dtime: 0,

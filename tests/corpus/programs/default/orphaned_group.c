@@ -15,6 +15,16 @@ static void say(const char *s) { write(report, s, strlen(s)); }
 static void on_hup(int s) { (void)s; say("D: SIGHUP\n"); }
 static void on_cont(int s) { (void)s; say("D: SIGCONT\n"); }
 
+/* Prints everything written to the report pipe `fd` until its writers are gone. */
+static void print_report(int fd) {
+    char buf[512];
+    ssize_t n, total = 0;
+    while ((n = read(fd, buf + total, sizeof buf - 1 - total)) > 0) total += n;
+    buf[total] = 0;
+    printf("%s", buf);
+    close(fd);
+}
+
 /* C leads a new group and forks D into it; D stops itself. */
 static void run(int c_exits) {
     int p[2];
@@ -46,12 +56,7 @@ static void run(int c_exits) {
     }
     close(p[1]);
     waitpid(c, NULL, 0);
-    char buf[512];
-    ssize_t n, total = 0;
-    while ((n = read(p[0], buf + total, sizeof buf - 1 - total)) > 0) total += n;
-    buf[total] = 0;
-    printf("%s", buf);
-    close(p[0]);
+    print_report(p[0]);
 }
 
 /* E is alone in a group whose only member's parent (the orphaned process's new
@@ -81,12 +86,7 @@ static void stops_in_orphaned_group(void) {
     }
     close(p[1]);
     waitpid(c, NULL, 0);
-    char buf[512];
-    ssize_t n, total = 0;
-    while ((n = read(p[0], buf + total, sizeof buf - 1 - total)) > 0) total += n;
-    buf[total] = 0;
-    printf("%s", buf);
-    close(p[0]);
+    print_report(p[0]);
 }
 
 int main(void) {
